@@ -27,7 +27,7 @@ export { parseJudgeSpec, formatJudgeSpec, type JudgeSpec } from './judge/spec.js
 export { createJudge, type CreateJudgeOptions } from './judge/create-judge.js';
 export { createChatJudge, type ChatJudgeOptions } from './judge/chat-judge.js';
 export { createOpenAIChat, type OpenAIChatOptions } from './judge/openai-chat.js';
-export { type ChatFn, chatToText } from './judge/chat.js';
+export { type ChatFn, type ChatReply, type ChatRequestOptions, type TokenLogprob, chatToText, toChatReply } from './judge/chat.js';
 export {
   createRuleJudge,
   loadRuleModule,
@@ -46,7 +46,9 @@ export {
   templatePlaceholders,
   isMultiTurnTemplate,
 } from './judge/templates.js';
-export { loadJudgePrompts, resolvePairTemplate, requireGradeTemplate } from './judge/judge-prompts-file.js';
+export { ARENA_HARD_TEMPLATE } from './judge/arena-hard-template.js';
+export { ALPACA_EVAL_TEMPLATE, ALPACA_EVAL_LOGPROBS } from './judge/alpaca-eval-template.js';
+export { loadJudgePrompts, resolvePairTemplate, requireGradeTemplate, BUILTIN_PAIR_TEMPLATES } from './judge/judge-prompts-file.js';
 export { renderTemplate, pairVars, gradeVars } from './judge/render.js';
 export {
   type PositionVerdict,
@@ -54,6 +56,9 @@ export {
   parseScoresVerdict,
   parseAbVerdict,
   parsePairVerdict,
+  parseArenaHardVerdict,
+  parseAlpacaEvalReply,
+  type ArenaHardLabel,
   parseRating,
   REASK_MESSAGES,
 } from './judge/parse-verdict.js';
@@ -81,9 +86,34 @@ export { type Interval, type BootstrapOptions, bootstrapMeanIntervals, quantile 
 export { type VerdictSummary, summarizeVerdicts } from './metrics/summarize-verdicts.js';
 export { relativeImprovement } from './metrics/relative-improvement.js';
 export { type RelativeImprovementReport, relativeImprovementFromFiles } from './metrics/relative-improvement-files.js';
-export { type LengthControlledFit, lengthControlledWinRate } from './metrics/length-controlled.js';
+export {
+  type LengthControlledFit,
+  type LengthControlledRow,
+  type LengthControlledOptions,
+  lengthControlledWinRate,
+  ALPACA_EVAL_C_GRID,
+} from './metrics/length-controlled.js';
+export { fitL1Logistic, type L1LogisticOptions } from './metrics/l1-logistic.js';
+export {
+  type ArenaHardBattles,
+  type ArenaHardScore,
+  type ArenaHardScoreOptions,
+  ARENA_HARD_STRONG_WEIGHT,
+  arenaHardBattles,
+  arenaHardScore,
+  bradleyTerryWinProbability,
+  eloFromWinProbability,
+} from './metrics/arena-hard.js';
+export {
+  type AlpacaEvalScore,
+  type AlpacaEvalScoreOptions,
+  alpacaEvalScore,
+  readInstructionDifficulty,
+  recordPreference,
+} from './metrics/alpaca-eval.js';
 export {
   type JudgmentReport,
+  type ReportJudgmentsOptions,
   reportJudgments,
   summarizeJudgmentsFile,
   formatJudgmentReport,
