@@ -133,3 +133,15 @@ export { svgToPng, pngFontOptions } from './sweep/svg-to-png.js';
 export { sweepReport, type SweepReportOptions, type SweepReportResult } from './sweep/sweep-report.js';
 export * from './world/world.js';
 export { worldRule, WORLD_JUDGE_SPEC } from './world/world-rule.js';
+export { type TableFileName, parseTableFileName, rowKey } from './table/table-file-name.js';
+export {
+  type TableCell,
+  type TableRow,
+  type ResultsTable,
+  type ResultsTableOptions,
+  buildResultsTable,
+  formatResultsMarkdown,
+  formatResultsCsv,
+} from './table/results-table.js';
+export { resultsChartSpec } from './table/table-chart.js';
+export { writeResultsTable, type WrittenResultsTable } from './table/write-results-table.js';

@@ -5,6 +5,7 @@ import { registerEvalGradeCommand } from './eval-grade.js';
 import { registerEvalReportCommand } from './eval-report.js';
 import { registerEvalRiCommand } from './eval-ri.js';
 import { registerEvalSweepCommand } from './eval-sweep.js';
+import { registerEvalTableCommand } from './eval-table.js';
 
 /** The `aligndial eval` command group: generate answers, judge them, and report. */
 export function registerEvalCommands(program: Command): void {
@@ -28,4 +29,5 @@ export function registerEvalCommands(program: Command): void {
   registerEvalReportCommand(evalCommand);
   registerEvalRiCommand(evalCommand);
   registerEvalSweepCommand(evalCommand);
+  registerEvalTableCommand(evalCommand);
 }

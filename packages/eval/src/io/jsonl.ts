@@ -54,12 +54,17 @@ export function appendJsonl(file: string, value: unknown): void {
   appendFileSync(file, `${JSON.stringify(value)}\n`);
 }
 
-/** Writes all records at once via a temporary file and rename, so readers never see half a file. */
-export function writeJsonlAtomic(file: string, values: readonly unknown[]): void {
+/** Writes a whole file via a temporary file and rename, so readers never see half a file. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, values.map((v) => `${JSON.stringify(v)}\n`).join(''));
+  writeFileSync(tmp, data);
   renameSync(tmp, file);
+}
+
+/** Writes all records at once via a temporary file and rename, so readers never see half a file. */
+export function writeJsonlAtomic(file: string, values: readonly unknown[]): void {
+  writeFileAtomic(file, values.map((v) => `${JSON.stringify(v)}\n`).join(''));
 }
 
 /** Reads a whole JSON (not JSONL) file, throwing {@link EvalInputError} when missing or invalid. */
