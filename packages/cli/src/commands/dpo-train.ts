@@ -43,6 +43,8 @@ export interface DpoTrainCommandOptions {
   evalRatio: number;
   evalSteps: number;
   chatTemplate: ChatTemplateMode;
+  /** End completions with EOS (`--no-append-eos` turns it off). */
+  appendEos: boolean;
   skipInvalid?: boolean;
   resume?: boolean;
   backend?: BackendName | 'auto';
@@ -115,6 +117,7 @@ export function registerDpoCommand(program: Command): void {
     .option('--eval-ratio <r>', 'hold out this fraction of the data for eval', numberOption(0, 0.9), 0)
     .option('--eval-steps <n>', 'evaluate every N steps (0 = only at the end)', intOption(0), 0)
     .addOption(new Option('--chat-template <mode>', 'auto: messages via the chat template, strings concatenated').choices(['auto', 'always', 'never']).default('auto'))
+    .option('--no-append-eos', 'leave completions without EOS (default: append EOS to completions that have none; off for truncated or continuation data)')
     .option('--skip-invalid', 'drop invalid rows (reported) instead of stopping at the first one')
     .option('--resume', 'continue from the newest checkpoint in --out')
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')

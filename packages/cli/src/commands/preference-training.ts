@@ -33,7 +33,13 @@ export async function preparePreferences(
   maxLength: number,
   stderr: NodeJS.WritableStream,
 ): Promise<PreparedPreferences> {
-  const tokenizeOptions = { maxLength, maxPromptLength: options.maxPromptLength, chatTemplate: options.chatTemplate, skipInvalid: options.skipInvalid };
+  const tokenizeOptions = {
+    maxLength,
+    maxPromptLength: options.maxPromptLength,
+    chatTemplate: options.chatTemplate,
+    skipInvalid: options.skipInvalid,
+    appendEos: options.appendEos,
+  };
   const data = await readPreferenceFile(options.data, { skipInvalid: options.skipInvalid, maxSamples: options.maxSamples });
   const tokenized = tokenizePreferences(data.examples, tokenizer, tokenizeOptions);
   let skipped = [...data.skipped, ...tokenized.skipped];

@@ -57,6 +57,15 @@ describe('tokenizePreference', () => {
     expect(always.promptIds).toEqual(chatTok.encodeChat([{ role: 'user', content: 'The sky is' }], { addGenerationPrompt: true }));
   });
 
+  it('appendEos: false leaves completions without EOS (plain strings and the plain chat format)', () => {
+    const pair = tokenizePreference({ prompt: 'The sky is', chosen: ' blue', rejected: ' green', source: 's:1' }, chatTok, { appendEos: false });
+    expect(count([...pair.chosenIds, ...pair.rejectedIds], EOS)).toBe(0);
+    expect([...pair.promptIds, ...pair.chosenIds]).toEqual(chatTok.encode('The sky is blue'));
+    const plain = tokenizePreference(conversational, plainTok, { appendEos: false });
+    expect(plain.rejectedIds.at(-1)).not.toBe(EOS);
+    expect(tokenizePreference(conversational, plainTok).rejectedIds).toEqual([...plain.rejectedIds, EOS]);
+  });
+
   it('truncates: keeps the end of the prompt (and its BOS), then cuts completions at their end', () => {
     const pair = { promptIds: [BOS, 10, 11, 12, 13, 14, 15, 16], chosenIds: [20, 21, 22], rejectedIds: [30, 31, 32, 33, 34, 35], source: 't' };
     // Fits: untouched.

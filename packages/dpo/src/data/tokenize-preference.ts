@@ -31,6 +31,12 @@ export interface TokenizePreferenceOptions {
   maxLength?: number;
   /** The prompt's token budget under truncation; also a hard cap on the prompt. Default ⌈maxLength/2⌉. */
   maxPromptLength?: number;
+  /**
+   * End each completion with EOS when it contains none (default true, as TRL's DPO trainer). False
+   * keeps completions as tokenized: for data whose completions are cut mid-answer or continue
+   * text, where teaching the model to stop there would be wrong.
+   */
+  appendEos?: boolean;
 }
 
 function firstIsBos(ids: readonly number[], bos: number | undefined): boolean {
@@ -83,10 +89,10 @@ export function truncatePreference(
   return { pair: truncated ? { ...pair, promptIds: prompt, chosenIds: chosen, rejectedIds: rejected } : pair, truncated };
 }
 
-/** Appends EOS to a completion that contains none of the tokenizer's EOS ids. */
-function withEos(ids: number[], tokenizer: Tokenizer): number[] {
+/** Appends EOS to a completion that contains none of the tokenizer's EOS ids (unless `append` is false). */
+function withEos(ids: number[], tokenizer: Tokenizer, append = true): number[] {
   const eos = tokenizer.eosTokenId;
-  if (eos === undefined || ids.some((id) => tokenizer.eosTokenIds.includes(id))) return ids;
+  if (!append || eos === undefined || ids.some((id) => tokenizer.eosTokenIds.includes(id))) return ids;
   return [...ids, eos];
 }
 
@@ -124,7 +130,8 @@ function chatCompletionIds(
 
 /**
  * Tokenizes one pair (see {@link ChatTemplateMode}); the prompt holds one BOS at most, completions end
- * with EOS (when the template does not close the turn with one), and `maxLength` truncation applies.
+ * with EOS (when the template does not close the turn with one, unless `appendEos` is false), and
+ * `maxLength` truncation applies.
  * @throws AligndialError naming the row when a part tokenizes to nothing.
  */
 export function tokenizePreference(example: PreferenceExample, tokenizer: Tokenizer, options: TokenizePreferenceOptions = {}): TokenizedPreference {
@@ -144,7 +151,7 @@ export function tokenizePreference(example: PreferenceExample, tokenizer: Tokeni
         full.length > promptIds.length && promptIds.every((id, i) => full[i] === id)
           ? full.slice(promptIds.length)
           : tokenizer.encode(text, { addSpecialTokens: false });
-      return withEos(ids, tokenizer);
+      return withEos(ids, tokenizer, options.appendEos);
     };
     pair = { promptIds, chosenIds: completion(example.chosen as string), rejectedIds: completion(example.rejected as string), source };
   } else {
@@ -156,7 +163,7 @@ export function tokenizePreference(example: PreferenceExample, tokenizer: Tokeni
     const promptText = renderChat(tokenizer, prompt, true, mode);
     const promptIds = dropDoubleBos(tokenizer.encode(promptText, { addSpecialTokens: addSpecial }), bos);
     const completion = (value: string | ChatMessage[], field: string) =>
-      withEos(chatCompletionIds(tokenizer, prompt, turns(value, 'assistant'), promptText, promptIds, addSpecial, mode, source, field), tokenizer);
+      withEos(chatCompletionIds(tokenizer, prompt, turns(value, 'assistant'), promptText, promptIds, addSpecial, mode, source, field), tokenizer, options.appendEos);
     pair = { promptIds, chosenIds: completion(example.chosen, 'chosen'), rejectedIds: completion(example.rejected, 'rejected'), source };
   }
   if (pair.promptIds.length === 0) {
