@@ -58,6 +58,9 @@ export function registerGenerateCommand(program: Command): void {
 export async function runGenerate(options: GenerateCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<GenerateJson> {
   const session = await openModelSession(options);
   const { defaults, backend } = session;
+  if (options.chat && !session.tokenizer.hasChatTemplate) {
+    process.stderr.write(`aligndial: warning: ${options.model} has no chat template; --chat falls back to a plain "User: … Assistant:" format\n`);
+  }
   const prompt: string | ChatMessage[] = options.chat
     ? [...(options.system ? [{ role: 'system', content: options.system }] : []), { role: 'user', content: options.prompt }]
     : options.prompt;
