@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerEvalCompareCommand } from './eval-compare.js';
 import { registerEvalGenerateCommand } from './eval-generate.js';
 import { registerEvalGradeCommand } from './eval-grade.js';
+import { registerEvalReferenceCommand } from './eval-reference.js';
 import { registerEvalReportCommand } from './eval-report.js';
 import { registerEvalRiCommand } from './eval-ri.js';
 import { registerEvalSweepCommand } from './eval-sweep.js';
@@ -30,4 +31,5 @@ export function registerEvalCommands(program: Command): void {
   registerEvalRiCommand(evalCommand);
   registerEvalSweepCommand(evalCommand);
   registerEvalTableCommand(evalCommand);
+  registerEvalReferenceCommand(evalCommand);
 }
