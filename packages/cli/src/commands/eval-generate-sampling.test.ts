@@ -71,7 +71,7 @@ describe('aligndial eval generate: sampling options, samples with seeds, token i
     expect(lines(join(tmp.dir, 'list.jsonl'))[0]).toMatchObject({ output: record.output, lambda: [1, 0.3] });
 
     const noAdapter = await runEvalCli(['generate', '--model', model, '--turn-lambda', '2=0.3', '--prompts', file, '--out', join(tmp.dir, 'x.jsonl')]);
-    expect(noAdapter).toMatchObject({ code: 2, stderr: 'aligndial: error: --turn-lambda needs a model with λ: give --adapter DIR (a CLM adapter)\n' });
+    expect(noAdapter).toMatchObject({ code: 2, stderr: 'aligndial: error: --turn-lambda needs a model with λ: give --adapter DIR (a CLM) or --aligned-model DIR (DeRa)\n' });
     const bad = await runEvalCli(['generate', '--model', model, '--adapter', adapter, '--turn-lambda', '0=1', '--prompts', file, '--out', join(tmp.dir, 'y.jsonl')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--turn-lambda "0=1": "0=1" is not TURN=λ with TURN ≥ 1');

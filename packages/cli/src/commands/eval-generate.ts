@@ -99,7 +99,7 @@ async function openCheckedSession(options: EvalGenerateOptions, turnLambda: Map<
   const session = await openModelSession(options);
   if (turnLambda.size > 0 && !session.steeringSupport.lambda) {
     session.dispose();
-    throw new UsageError('--turn-lambda needs a model with λ: give --adapter DIR (a CLM adapter)');
+    throw new UsageError('--turn-lambda needs a model with λ: give --adapter DIR (a CLM) or --aligned-model DIR (DeRa)');
   }
   if (!options.raw && !session.tokenizer.hasChatTemplate) {
     stderr.write(

@@ -39,7 +39,7 @@ export function registerServeCommand(program: Command): void {
     .option('--quiet', 'do not log requests');
   // The lead's session flags may define the steering defaults already; add them only if not.
   const has = (flag: string) => command.options.some((o) => o.long === flag);
-  if (!has('--lambda')) command.option('--lambda <λ>', 'λ for requests that send none (0 base, 1 aligned, > 1 extrapolate; needs a CLM adapter)', numberOption());
+  if (!has('--lambda')) command.option('--lambda <λ>', 'λ for requests that send none (0 base, 1 aligned, > 1 extrapolate; needs --adapter or --aligned-model)', numberOption());
   if (!has('--edit-strength')) command.option('--edit-strength <s>', 'AlignEZ strength for requests that send none (needs AlignEZ edits)', numberOption());
   command
     .addHelpText(
@@ -101,7 +101,7 @@ export async function runServe(
   const loopback = /^(127\.|::1$|localhost$)/.test(options.host);
   stderr.write(
     `aligndial serve: "${state.modelId}" (${session.backend.name}) on ${server.url}\n` +
-      `  chat page ${server.url}/   API ${server.url}/v1   λ ${state.support.lambda ? `default ${state.defaultSteering.lambda ?? 'none'}` : 'unavailable (no CLM adapter)'}` +
+      `  chat page ${server.url}/   API ${server.url}/v1   λ ${state.support.lambda ? `default ${state.defaultSteering.lambda ?? 'none'}` : 'unavailable (no --adapter or --aligned-model)'}` +
       `   AlignEZ ${state.support.alignez ? 'available' : 'unavailable'}\n` +
       (!loopback && !state.options.apiKey ? `  warning: listening on ${options.host} without --api-key: anyone who can reach this port can use the model\n` : '') +
       '  Ctrl-C to stop\n',
