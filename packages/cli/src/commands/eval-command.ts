@@ -22,6 +22,11 @@ export function registerEvalCommands(program: Command): void {
         '  aligndial eval generate --model ./ours --bench just-eval:helpfulness --out ours.jsonl',
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge openai:gpt-4o-mini --out ours-vs-base.jsonl --swap',
         '  aligndial eval report --judgments ours-vs-base.jsonl',
+        '',
+        'The papers\' benchmarks with their own protocols, tabulated (docs/reproduce.md):',
+        '  aligndial eval reference --bench alpaca-eval --out ae-baseline.jsonl',
+        '  aligndial eval compare --a ours.jsonl --b ae-baseline.jsonl --judge openai:MODEL@URL --template alpaca-eval --out results/clm@1.alpaca-eval.judgments.jsonl',
+        '  aligndial eval table --dir results --out results/table1',
       ].join('\n'),
     );
   registerEvalGenerateCommand(evalCommand);

@@ -88,6 +88,9 @@ describe('aligndial eval generate: sampling options, samples with seeds, token i
       expect(run.stderr).toContain(`aligndial: warning: ${model} has no chat template; prompts are formatted as plain "User: … Assistant:" text.`);
       const raw = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--raw', '--limit', '1', '--max-new-tokens', '2', '--out', join(tmp.dir, 'raw.jsonl')]);
       expect(raw.stderr).not.toContain('warning');
+      const chat = await runCliCaptured(['generate', '--model', model, '--chat', '--prompt', 'Hi', '--max-new-tokens', '2', '--json']);
+      expect(chat.code).toBe(0);
+      expect(chat.stderr).toContain(`aligndial: warning: ${model} has no chat template; --chat falls back to a plain "User: … Assistant:" format`);
     } finally {
       writeFileSync(config, original);
     }

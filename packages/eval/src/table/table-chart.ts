@@ -37,7 +37,7 @@ export function resultsChartSpec(table: ResultsTable, title = 'Results vs λ'): 
         encoding: {
           x: { field: 'lambda', type: 'quantitative' as const, title: 'λ' },
           y: { field: 'value', type: 'quantitative' as const, title: yTitle },
-          color: { field: 'series', type: 'nominal' as const, title: null },
+          color: { field: 'series', type: 'nominal' as const, title: null, legend: { labelLimit: 320 } },
         },
       },
       {
@@ -45,17 +45,19 @@ export function resultsChartSpec(table: ResultsTable, title = 'Results vs λ'): 
         mark: { type: 'rule' as const, strokeDash: [6, 4] },
         encoding: {
           y: { field: 'value', type: 'quantitative' as const },
-          color: { field: 'series', type: 'nominal' as const, title: null },
+          color: { field: 'series', type: 'nominal' as const, title: null, legend: { labelLimit: 320 } },
         },
       },
     ],
   });
+  const has = (points: typeof percent) => points.some((p) => typeof p.value === 'number');
+  const panels = [...(has(percent) ? [panel(percent, 'percent')] : []), ...(has(mt) ? [panel(mt, 'MT-Bench score (1–10)')] : [])];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     background: 'white',
     config: { font: CHART_FONT },
-    vconcat: [panel(percent, 'percent'), panel(mt, 'MT-Bench score (1–10)')],
+    vconcat: panels,
     resolve: { scale: { color: 'independent' } },
   } as TopLevelSpec;
 }
