@@ -13,6 +13,7 @@ export { loadArenaHard } from './bench/arena-hard.js';
 export { loadJustEval, JUST_EVAL_HELPFUL_SLICES, type JustEvalOptions } from './bench/just-eval.js';
 export { loadBench, BENCH_NAMES } from './bench/load-bench.js';
 export { writeReferenceAnswers } from './bench/reference-answers.js';
+export { importAnswers } from './bench/import-answers.js';
 
 export type { ChatMessage, Generator, GenerateContext, GeneratedText } from './generate/generator.js';
 export { type PromptItem, readPromptsFile } from './generate/prompts-file.js';

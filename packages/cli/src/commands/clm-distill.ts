@@ -50,6 +50,8 @@ export interface ClmDistillOptions {
   maxLength?: number;
   maxPromptLength?: number;
   chatTemplate: ChatTemplateMode;
+  /** End completions with EOS (`--no-append-eos` turns it off). */
+  appendEos?: boolean;
   evalRatio: number;
   backend?: BackendName | 'auto';
 }
@@ -110,6 +112,7 @@ export function registerClmDistillCommand(clm: Command): void {
     .option('--max-length <l>', 'longest prompt + completion in tokens (default min(1024, model max positions))', intOption(2))
     .option('--max-prompt-length <l>', 'prompt token budget under truncation (default max-length/2)', intOption(1))
     .addOption(new Option('--chat-template <mode>', 'auto: messages via the chat template, strings concatenated').choices(['auto', 'always', 'never']).default('auto'))
+    .option('--no-append-eos', 'leave completions without EOS (default: append EOS to completions that have none)')
     .option('--eval-ratio <r>', 'hold out this fraction of the data to measure the final KL on', numberOption(0, 0.9), 0)
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
     .addHelpText(
@@ -147,7 +150,7 @@ function checkFlags(options: ClmDistillOptions): { teacher: 'clm' | 'dera'; into
 /** Reads, tokenizes and splits the distillation data (prompts with their chosen completions). */
 async function readSequences(options: ClmDistillOptions, tokenizer: Tokenizer, maxLength: number): Promise<{ train: DistillSequence[]; held: DistillSequence[] }> {
   const data = await readPreferenceFile(options.data, { maxSamples: options.maxSamples });
-  const { pairs } = tokenizePreferences(data.examples, tokenizer, { maxLength, maxPromptLength: options.maxPromptLength, chatTemplate: options.chatTemplate });
+  const { pairs } = tokenizePreferences(data.examples, tokenizer, { maxLength, maxPromptLength: options.maxPromptLength, chatTemplate: options.chatTemplate, appendEos: options.appendEos });
   const { train, eval: held } = splitTrainEval(chosenSequences(pairs), options.evalRatio, options.seed);
   if (train.length === 0) throw new AligndialError(`${options.data}: no sequences to distil on`);
   return { train, held };
