@@ -1,14 +1,13 @@
 import { basename, resolve } from 'node:path';
 import type { BackendName } from '@aligndial/core';
 import type { Command } from 'commander';
-import { type ModelSession, addModelSessionFlags, openModelSession } from '../model-session.js';
+import { type ModelSession, type ModelSessionOptions, addModelSessionFlags, openModelSession } from '../model-session.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { type RunningServer, startServer } from '../serve/server.js';
 import type { RequestRecord } from '../serve/types.js';
 
-export interface ServeCommandOptions {
-  model: string;
-  backend?: BackendName | 'auto';
+/** Options of `aligndial serve`: the model session's (model, adapter or aligned model, λ, edits) and the server's. */
+export interface ServeCommandOptions extends ModelSessionOptions {
   host: string;
   port: number;
   apiKey?: string;
@@ -17,10 +16,6 @@ export interface ServeCommandOptions {
   maxTokens: number;
   maxBodyBytes: number;
   shutdownGrace: number;
-  /** Default λ for requests that send none (the flag may come from addModelSessionFlags). */
-  lambda?: number;
-  /** Default AlignEZ strength (the flag may come from addModelSessionFlags). */
-  editStrength?: number;
   quiet?: boolean;
 }
 
