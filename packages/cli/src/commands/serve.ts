@@ -1,5 +1,4 @@
 import { basename, resolve } from 'node:path';
-import type { BackendName } from '@aligndial/core';
 import type { Command } from 'commander';
 import { type ModelSession, type ModelSessionOptions, addModelSessionFlags, openModelSession } from '../model-session.js';
 import { intOption, numberOption } from '../option-parsers.js';
