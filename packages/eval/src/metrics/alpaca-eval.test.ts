@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JudgmentRecord } from '../compare/judgment-record.js';
 import { tempDir } from '../test-support/shared-data.js';
 import { alpacaEvalScore, readInstructionDifficulty } from './alpaca-eval.js';
