@@ -5,7 +5,7 @@ export * from './generation/index.js';
 export * from './io/index.js';
 export * from './tokenizer/index.js';
 export * from './training/index.js';
-export { AligndialError, isAligndialError } from './errors.js';
+export { AligndialError, isAligndialError, locationPrefix, type AligndialErrorOptions, type ErrorLocation } from './errors.js';
 export { Rng } from './util/rng.js';
 export { readJsonFile, writeJsonFile } from './util/json-file.js';
 export { canonicalJson } from './util/canonical-json.js';
