@@ -18,7 +18,7 @@ import { kdLossFromTeacher, predictionMask } from '@aligndial/dpo';
 import { type ClmModel, lambdaForward } from './clm-model.js';
 import { deraForward } from './dera-decoder.js';
 import { cloneLayer } from './expand.js';
-import { validateLambda } from './lambda.js';
+import { validateLambda } from './lambda-mix.js';
 
 /** One training sequence: a prompt and a completion whose positions the KD loss counts. */
 export interface DistillSequence {

@@ -1,6 +1,6 @@
 // Public API of @aligndial/clm. This file only re-exports.
-export { validateLambda } from './lambda.js';
-export type { WarningSink } from './lambda.js';
+export { validateLambda, pathsFor, mixLogits, mixPaths, mixBeforeHead } from './lambda-mix.js';
+export type { WarningSink, LambdaPaths } from './lambda-mix.js';
 export { cloneLayer, createIdentityLayer, createIdentityLayers, ZEROED_FIELDS } from './expand.js';
 export type { ExpansionOptions } from './expand.js';
 export { ClmModel, ClmCache } from './clm-model.js';

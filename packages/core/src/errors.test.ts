@@ -21,8 +21,9 @@ describe('AligndialError', () => {
 
   it('recognises an error made by another copy of the package (shared Symbol.for marker)', () => {
     // What a second copy of this module would build: a different class, the same registry symbol.
+    const marker: unique symbol = Symbol.for('aligndial.error') as never;
     class OtherCopyError extends Error {
-      readonly [Symbol.for('aligndial.error')] = true;
+      readonly [marker] = true;
     }
     const e = new OtherCopyError('from the other copy');
     expect(e instanceof AligndialError).toBe(false);
