@@ -36,7 +36,8 @@ import {
   Tokenizer,
   type Transformer,
 } from '../packages/core/src/index.ts';
-import { ALIGNEZ_PAPER_TEMPLATES, fillPersonaTemplate, HARMFUL_TRAITS, HELPFUL_TRAITS, personaExamples, sftExamples } from '../packages/cli/src/demo/world-data.ts';
+import { renderTemplate } from '../packages/alignez/src/index.ts';
+import { ALIGNEZ_PAPER_TEMPLATES, HARMFUL_TRAITS, HELPFUL_TRAITS, personaExamples, sftExamples } from '../packages/cli/src/demo/world-data.ts';
 import {
   ANSWER_STYLES,
   type AnswerKind,
@@ -153,8 +154,8 @@ async function personaCheck(model: Transformer, tokenizer: Tokenizer, prompts: r
   const t = ALIGNEZ_PAPER_TEMPLATES;
   const harmfulTraits = Object.values(HARMFUL_TRAITS);
   const texts = [
-    ...prompts.map((p) => fillPersonaTemplate(t.helpfulAnswer, { query: p.text, traits: HELPFUL_TRAITS })),
-    ...prompts.map((p, i) => fillPersonaTemplate(t.harmfulAnswer, { query: p.text, traits: harmfulTraits[i % harmfulTraits.length] })),
+    ...prompts.map((p) => renderTemplate(t.helpfulAnswer, { query: p.text, traits: HELPFUL_TRAITS })),
+    ...prompts.map((p, i) => renderTemplate(t.harmfulAnswer, { query: p.text, traits: harmfulTraits[i % harmfulTraits.length] })),
   ];
   const ids = texts.map((x) => tokenizer.encodeChat([{ role: 'user', content: x }], { addGenerationPrompt: true }));
   const decoder = createModelDecoder(model);

@@ -33,6 +33,9 @@ export {
   loadRuleModule,
   lengthRule,
   BUILTIN_RULES,
+  registerRule,
+  findRule,
+  ruleNames,
   type RuleJudgeFn,
   type RuleJudgeInput,
   type RuleVerdict,
@@ -101,5 +104,3 @@ export { sweepChartSpec, CHART_FONT } from './sweep/chart-spec.js';
 export { renderVegaLiteSvg } from './sweep/render-svg.js';
 export { svgToPng, pngFontOptions } from './sweep/svg-to-png.js';
 export { sweepReport, type SweepReportOptions, type SweepReportResult } from './sweep/sweep-report.js';
-export * from './world/world.js';
-export { worldRule, WORLD_JUDGE_SPEC } from './world/world-rule.js';

@@ -10,20 +10,9 @@ import { defaultModelDir } from './default-model.js';
 import { type DemoRow, formatDemoTable } from './demo-table.js';
 import { openEvalJudge } from '../commands/eval-judge.js';
 import { evalPrompts, familyBalancedPicker, toJsonl, toShareGptRow, toTrlRow, worldPreferencePairs } from './world-data.js';
-import {
-  type AnswerKind,
-  KIND_REWARD,
-  WORLD_JUDGE_SPEC,
-  type WorldPrompt,
-  classifyAnswer,
-  compareAnswers,
-  createJudge,
-  promptsOfSplit,
-  seededRandom,
-  type Judge,
-  type SweepRow,
-  sweepReport,
-} from '@aligndial/eval';
+import { compareAnswers, createJudge, type Judge, type SweepRow, sweepReport } from '@aligndial/eval';
+import { type AnswerKind, KIND_REWARD, type WorldPrompt, classifyAnswer, promptsOfSplit, seededRandom } from './world.js';
+import { registerWorldRule, WORLD_JUDGE_SPEC } from './world-rule.js';
 
 /** Settings of `aligndial demo` (see {@link resolveDemoSettings} for the defaults). */
 export interface DemoOptions {
@@ -145,6 +134,7 @@ const fileTag = (lambda: number) => String(lambda).replace('-', 'm').replace('.'
  */
 export async function runDemo(options: DemoOptions, io: DemoIo = {}): Promise<DemoResult> {
   const s = resolveDemoSettings(options);
+  registerWorldRule();
   // `local:DIR` judges get a model session (opened on first use); other specs need nothing open.
   const evalJudge = openEvalJudge(s.judge, { backend: s.backend });
   try {
