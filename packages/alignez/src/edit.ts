@@ -41,11 +41,6 @@ export interface EditHookOptions {
   mode?: 'auto' | 'global';
   /** Ready-made directions per batch row (one = all rows), instead of computing them here. */
   directions?: readonly LayerDirections[];
-  /**
-   * Added to the edits' layer indices to get the hook's layer index: for a stack that runs extra layers
-   * before the base model's layer 0 (default 0).
-   */
-  layerOffset?: number;
 }
 
 /** ForwardHooks that apply fitted edits; they hold tensors, so `dispose()` them after generation. */
@@ -77,7 +72,6 @@ function rowsTensor(vectors: readonly Float32Array[], D: number): tf.Tensor3D {
 export function createEditHooks(edits: Edits, options: EditHookOptions = {}): EditHooks {
   const strength = options.strength ?? 1;
   if (!Number.isFinite(strength)) throw new AligndialError(`edit strength must be a finite number, got ${strength}`);
-  const offset = options.layerOffset ?? 0;
   const D = edits.manifest.hiddenSize;
   const tensors: tf.Tensor[] = [];
   // tf.keep: the hooks outlive any tf.tidy they are created in; dispose() frees them.
@@ -100,7 +94,7 @@ export function createEditHooks(edits: Edits, options: EditHookOptions = {}): Ed
   if (edits.method === 'caa') {
     edits.layers.forEach((l, j) => {
       const v = keep(tf.tensor3d(edits.vectors[j], [1, 1, D]));
-      byLayer.set(l + offset, (x) => tf.add(x, tf.mul(v, strength)) as tf.Tensor3D);
+      byLayer.set(l, (x) => tf.add(x, tf.mul(v, strength)) as tf.Tensor3D);
     });
   } else {
     if (options.directions) directions = [...options.directions];
@@ -117,7 +111,7 @@ export function createEditHooks(edits: Edits, options: EditHookOptions = {}): Ed
     edits.layers.forEach((l, j) => {
       const help = keep(rowsTensor(directions!.map((d) => d.help[j]), D));
       const harm = keep(rowsTensor(directions!.map((d) => d.harm[j]), D));
-      byLayer.set(l + offset, (x) => alignEzEdit(x, fitRows(help, x.shape[0], l), fitRows(harm, x.shape[0], l), strength) as tf.Tensor3D);
+      byLayer.set(l, (x) => alignEzEdit(x, fitRows(help, x.shape[0], l), fitRows(harm, x.shape[0], l), strength) as tf.Tensor3D);
     });
   }
   return {

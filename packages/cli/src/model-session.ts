@@ -48,8 +48,10 @@ export interface Steering {
 
 /** What a decoder is for: AlignEZ's k-NN directions are chosen per query text. */
 export interface DecoderContext {
-  /** The request's prompt (its query text is the prompt, or a chat's last user message). */
+  /** The request's prompt (its query text is the prompt, or a chat's last user message), or its token ids. */
   prompt?: string | readonly ChatMessage[] | readonly number[];
+  /** The prompt's token ids, as generation will feed them (the server passes them). */
+  promptIds?: readonly number[];
   /** The raw user texts of a batch, one per row (overrides `prompt`). */
   queries?: readonly string[];
 }

@@ -7,5 +7,6 @@ export * from './tokenizer/index.js';
 export * from './training/index.js';
 export { AligndialError, isAligndialError, locationPrefix, type AligndialErrorOptions, type ErrorLocation } from './errors.js';
 export { Rng } from './util/rng.js';
+export { hashString } from './util/hash-string.js';
 export { readJsonFile, writeJsonFile } from './util/json-file.js';
 export { canonicalJson } from './util/canonical-json.js';

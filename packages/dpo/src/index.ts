@@ -29,7 +29,7 @@ export {
   detectPreferenceFormat,
   jsonArrayElementLines,
   readPreferenceFile,
-  type PreferenceData,
+  type PreferenceFileData,
   type PreferenceFileFormat,
   type ReadPreferenceOptions,
   type SkippedRow,

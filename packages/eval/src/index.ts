@@ -1,6 +1,5 @@
 // Public API of @aligndial/eval. This file only re-exports.
 export { EvalInputError, JudgeConfigError, BudgetExhaustedError } from './errors.js';
-export { createRng, hashString, type Rng } from './random.js';
 
 export { type AnswerRecord, type ReadAnswersOptions, readAnswers, appendAnswer, openAnswersForResume } from './io/answers.js';
 export { type Turns, asTurns, textLength } from './io/turns.js';

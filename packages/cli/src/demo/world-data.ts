@@ -1,8 +1,8 @@
+import { hashString } from '@aligndial/core';
 import { DEFAULT_TEMPLATES, type PreferenceTemplates, renderTemplate } from '@aligndial/alignez';
 import {
   type AnswerStyle,
   answerFor,
-  hash32,
   promptsOfSplit,
   sampleStyle,
   seededRandom,
@@ -155,7 +155,7 @@ export function personaExamples(
 export function evalPrompts(count: number): WorldPrompt[] {
   const held = promptsOfSplit('heldout');
   const queues = TASK_FAMILIES.map((f) =>
-    held.filter((p) => p.family === f).sort((a, b) => hash32(`eval:${a.id}`) - hash32(`eval:${b.id}`)),
+    held.filter((p) => p.family === f).sort((a, b) => hashString(`eval:${a.id}`) - hashString(`eval:${b.id}`)),
   ).filter((q) => q.length > 0);
   const out: WorldPrompt[] = [];
   for (let i = 0; out.length < count && queues.some((q) => i < q.length); i++) {

@@ -1,6 +1,8 @@
 export { generate, leftPad } from './generate.js';
 export type { GenerateOptions, GenerateResult, GeneratedSequence, FinishReason, TokenEvent, TokenDecoder } from './generate.js';
 export { createModelDecoder } from './step-decoder.js';
+export { benchmarkDecoders } from './decode-benchmark.js';
+export type { DecoderUnderTest, DecodeBenchmarkOptions, DecodeTiming } from './decode-benchmark.js';
 export type { StepDecoder, ModelDecoderOptions } from './step-decoder.js';
 export { sampleToken, argmax, applyRepetitionPenalty, validateSamplingOptions } from './sampling.js';
 export type { SamplingOptions } from './sampling.js';
