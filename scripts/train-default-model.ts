@@ -14,28 +14,8 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  AdamW,
-  buildSequenceBatch,
-  clipGradsByGlobalNorm,
-  computeGradients,
-  countParameters,
-  createModelDecoder,
-  createRandomModel,
-  createSyntheticTokenizerJson,
-  disposeGrads,
-  generate,
-  initBackend,
-  isBiasOrNormParameter,
-  learningRateAt,
-  type ModelConfig,
-  saveModel,
-  saveTokenizer,
-  sequenceLogProbs,
-  tf,
-  Tokenizer,
-  type Transformer,
-} from '../packages/core/src/index.ts';
+import { AdamW, buildSequenceBatch, clipGradsByGlobalNorm, computeGradients, countParameters, createModelDecoder, disposeGrads, generate, initBackend, isBiasOrNormParameter, learningRateAt, type ModelConfig, saveModel, saveTokenizer, sequenceLogProbs, tf, Tokenizer, type Transformer } from '../packages/core/src/index.ts';
+import { createRandomModel, createSyntheticTokenizerJson } from '../packages/core/src/testing.ts';
 import { renderTemplate } from '../packages/alignez/src/index.ts';
 import { ALIGNEZ_PAPER_TEMPLATES, HARMFUL_TRAITS, HELPFUL_TRAITS, personaExamples, sftExamples } from '../packages/cli/src/demo/world-data.ts';
 import {

@@ -1,7 +1,7 @@
 // `@aligndial/cli/library`: the composition root as a library, for apps that embed aligndial without its
 // command line. No commander, no progress bars: a model session (model + CLM adapter at λ + AlignEZ edits →
 // one decoder) and the OpenAI-compatible server over it, with typed requests and responses.
-// This file only re-exports.
+// Experimental: the surface may still change between minor versions. This file only re-exports.
 export { openModelSession, queryText } from './model-session.js';
 export type { ModelSession, ModelSessionOptions, Steering, DecoderContext } from './model-session.js';
 export { loadPretrained } from './load-pretrained.js';

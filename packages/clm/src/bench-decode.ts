@@ -1,16 +1,6 @@
-import {
-  type BackendName,
-  type DecodeBenchmarkOptions,
-  type ModelShapeName,
-  type StepDecoder,
-  Transformer,
-  benchmarkDecoders,
-  configForShape,
-  createModelDecoder,
-  createRandomModel,
-  initBackend,
-  tf,
-} from '@aligndial/core';
+import { type BackendName, type StepDecoder, Transformer, createModelDecoder, initBackend, tf } from '@aligndial/core';
+import { type DecodeBenchmarkOptions, benchmarkDecoders } from '@aligndial/core/internal';
+import { type ModelShapeName, configForShape, createRandomModel } from '@aligndial/core/testing';
 import { expandModel, loadClmModel } from './adapter.js';
 import { createClmDecoder } from './clm-decoder.js';
 import type { ClmModel } from './clm-model.js';

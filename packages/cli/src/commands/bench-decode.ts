@@ -1,5 +1,6 @@
 import { type ClmDecodeBenchmark, runClmDecodeBenchmark } from '@aligndial/clm';
-import { type BackendName, benchmarkDecoders, createModelDecoder, initBackend, loadModel } from '@aligndial/core';
+import { type BackendName, createModelDecoder, initBackend, loadModel } from '@aligndial/core';
+import { benchmarkDecoders } from '@aligndial/core/internal';
 import type { Command } from 'commander';
 import { intOption, numberOption } from '../option-parsers.js';
 

@@ -1,26 +1,6 @@
 import { join } from 'node:path';
-import {
-  AdamW,
-  AligndialError,
-  GradientAccumulator,
-  type LrScheduleOptions,
-  Rng,
-  type SequenceBatch,
-  type Transformer,
-  assertFiniteGradNorm,
-  clipGradsByGlobalNorm,
-  computeGradients,
-  disposeGrads,
-  globalGradNorm,
-  isBiasOrNormParameter,
-  latestCheckpoint,
-  learningRateAt,
-  loadTrainingCheckpoint,
-  modelFingerprint,
-  saveTrainingCheckpoint,
-  sequenceLogProbs,
-  tf,
-} from '@aligndial/core';
+import { AdamW, AligndialError, GradientAccumulator, type LrScheduleOptions, Rng, type SequenceBatch, type Transformer, assertFiniteGradNorm, clipGradsByGlobalNorm, computeGradients, disposeGrads, globalGradNorm, isBiasOrNormParameter, learningRateAt, loadTrainingCheckpoint, modelFingerprint, saveTrainingCheckpoint, sequenceLogProbs, tf } from '@aligndial/core';
+import { latestCheckpoint } from '@aligndial/core/internal';
 import { type PreferenceBatch, collatePreferenceBatch } from '../data/collate.js';
 import type { TokenizedPreference } from '../data/tokenize-preference.js';
 import { type PreferenceLossType, needsReference, preferenceLoss, resolveLossTypes } from '../losses/preference-loss.js';

@@ -39,6 +39,7 @@ const rules = new Map<string, RuleJudgeFn>(Object.entries(BUILTIN_RULES));
  * same function again is a no-op; a different function under a taken name is an error, so two
  * modules cannot silently replace each other's judge.
  * @param name - Letters, digits, `-` and `_` (a spec with `/` or a file ending is a module path instead).
+ * @experimental The registry is process-wide; its shape may change.
  */
 export function registerRule(name: string, rule: RuleJudgeFn): void {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new JudgeConfigError(`rule judge name "${name}" must be letters, digits, "-" or "_"`);
