@@ -8,13 +8,13 @@
  *
  * Everything is seeded: the same command on the same backend writes the same weights.
  * Only core's public training primitives are used (computeGradients, AdamW, learningRateAt,
- * clipGradsByGlobalNorm, sequenceLogProbs with a completion mask on the assistant answer).
+ * optimizerStep, sequenceLogProbs with a completion mask on the assistant answer).
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AdamW, buildSequenceBatch, clipGradsByGlobalNorm, computeGradients, countParameters, createModelDecoder, disposeGrads, generate, initBackend, isBiasOrNormParameter, learningRateAt, type ModelConfig, saveModel, saveTokenizer, sequenceLogProbs, tf, Tokenizer, type Transformer } from '../packages/core/src/index.ts';
+import { AdamW, buildSequenceBatch, computeGradients, countParameters, createModelDecoder, generate, initBackend, isBiasOrNormParameter, learningRateAt, type ModelConfig, optimizerStep, saveModel, saveTokenizer, sequenceLogProbs, tf, Tokenizer, type Transformer } from '../packages/core/src/index.ts';
 import { createRandomModel, createSyntheticTokenizerJson } from '../packages/core/src/testing.ts';
 import { renderTemplate } from '../packages/alignez/src/index.ts';
 import { ALIGNEZ_PAPER_TEMPLATES, HARMFUL_TRAITS, HELPFUL_TRAITS, personaExamples, sftExamples } from '../packages/cli/src/demo/world-data.ts';
@@ -232,16 +232,13 @@ async function main(): Promise<void> {
       params,
       { step },
     );
-    const clipped = clipGradsByGlobalNorm(grads, 1.0);
-    optimizer.step(clipped.grads, learningRateAt(step, schedule));
-    disposeGrads(grads);
-    disposeGrads(clipped.grads);
+    const gradNorm = optimizerStep(optimizer, grads, { learningRate: learningRateAt(step, schedule), maxGradNorm: 1.0, step: step + 1 });
     emaLoss = Number.isNaN(emaLoss) ? loss : 0.95 * emaLoss + 0.05 * loss;
     const done = step + 1;
     if (done % 25 === 0 || done === args.steps) {
       const seconds = (performance.now() - loopStart) / 1000;
       console.log(
-        `step ${done}/${args.steps} | loss ${loss.toFixed(4)} (ema ${emaLoss.toFixed(4)}) | grad norm ${clipped.globalNorm.toFixed(2)} | lr ${learningRateAt(step, schedule).toExponential(2)} | ${seconds.toFixed(0)} s | ${(tokens / seconds).toFixed(0)} tok/s | tensors ${tf.memory().numTensors}`,
+        `step ${done}/${args.steps} | loss ${loss.toFixed(4)} (ema ${emaLoss.toFixed(4)}) | grad norm ${gradNorm.toFixed(2)} | lr ${learningRateAt(step, schedule).toExponential(2)} | ${seconds.toFixed(0)} s | ${(tokens / seconds).toFixed(0)} tok/s | tensors ${tf.memory().numTensors}`,
       );
     }
     if (args.evalEvery > 0 && done % args.evalEvery === 0 && done < args.steps) {

@@ -26,5 +26,5 @@ export { benchmarkClmDecode, runClmDecodeBenchmark } from './bench-decode.js';
 export type { ClmDecodeBenchmark, ClmDecodeBenchmarkOptions, RunClmDecodeBenchmarkOptions, DecodeSpeed } from './bench-decode.js';
 export { createClmTrainer, trainClm, clmTrainingRecord, clmReferenceLogProbs } from './train.js';
 export type { ClmTrainerOptions } from './train.js';
-export { distill, distillClmLambda, clmTeacher, deraTeacher, chosenSequences } from './distill.js';
-export type { DistillOptions, DistillResult, DistillSequence, DistillClmOptions, TeacherFn } from './distill.js';
+export { distill, distillClmLambda, clmTeacher, deraTeacher, chosenSequences, DISTILL_DEFAULTS } from './distill.js';
+export type { DistillTrainingFields, DistillOptions, DistillResult, DistillSequence, DistillClmOptions, TeacherFn } from './distill.js';

@@ -106,6 +106,8 @@ export {
   type LrSchedulerType,
 } from './training/lr-schedule.js';
 export { clipGradsByGlobalNorm, globalGradNorm } from './training/clip-grad-norm.js';
+export { optimizerStep, type OptimizerStepOptions } from './training/optimizer-step.js';
+export { DEFAULT_TRAINING_CONFIG, validateTrainingConfig, type TrainingConfig } from './training/training-config.js';
 export { GradientAccumulator } from './training/gradient-accumulator.js';
 export { logSigmoid } from './training/log-sigmoid.js';
 export { computeGradients, type ComputeGradientsOptions, type GradientsResult } from './training/compute-gradients.js';
