@@ -1,4 +1,4 @@
-import { AligndialError, type DecoderLayer, type ForwardHooks, KVCache, Transformer, rmsNorm, tf, tokenIdTensor } from '@aligndial/core';
+import { AligndialError, type DecoderLayer, type ForwardHooks, KVCache, Transformer, tf, tokenIdTensor } from '@aligndial/core';
 import { type LambdaPaths, mixBeforeHead, pathsFor, validateLambda, type WarningSink } from './lambda-mix.js';
 
 /** Where the added layers came from and how they were trained (recorded in the adapter manifest). */
@@ -190,11 +190,6 @@ export function lambdaForward(
     let out = host.runLayers(x, baseCtx, baseLayers);
     if (options.lastTokenOnly && T > 1) out = tf.slice(out, [0, T - 1, 0], [r * B, 1, -1]);
     if (r === 1) return host.logits(out, options.training);
-    const norm = (x: tf.Tensor3D) => rmsNorm(x, host.weights.norm, host.config.rmsNormEps) as tf.Tensor3D;
-    const head = (x: tf.Tensor3D) => {
-      const [rows, T2, D] = x.shape;
-      return tf.reshape(tf.matMul(tf.reshape(x, [rows * T2, D]) as tf.Tensor2D, host.headWeight(options.training)), [rows, T2, vocabSize]) as tf.Tensor3D;
-    };
-    return mixBeforeHead(out, lambda, norm, head);
+    return mixBeforeHead(out, lambda, (x) => host.finalNorm(x), (x) => host.head(x, options.training));
   });
 }
