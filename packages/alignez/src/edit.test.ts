@@ -1,6 +1,8 @@
 import { initBackend, tf } from '@aligndial/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addComponent, alignEzEdit, composeHooks, createEditHooks, removeComponent } from './edit.js';
+import { composeHooks } from '@aligndial/core';
+import { createEditHooks } from './edit.js';
+import { addComponent, alignEzEdit, removeComponent } from './steering.js';
 import type { AlignEzEdits, CaaEdits, EditsManifest } from './edits-types.js';
 
 beforeAll(async () => {

@@ -24,6 +24,7 @@ export { qkvRope } from './model/ops/qkv-rope.js';
 export { type QkvShape, type QkvRope } from './model/ops/qkv-rope.js';
 export { type DecoderLayerWeights, type ForwardHooks, type LayerContext } from './model/decoder-layer.js';
 export { KVCache } from './model/kv-cache.js';
+export { composeHooks } from './model/compose-hooks.js';
 export { type KVCacheEntry } from './model/kv-cache.js';
 export { buildMaskBias, positionIdsFromMask, MASKED_SCORE } from './model/attention-mask.js';
 export { expectedHfTensors, isIgnorableHfTensor } from './model/hf-layout.js';
