@@ -15,7 +15,7 @@ import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdamW, buildSequenceBatch, computeGradients, countParameters, createModelDecoder, generate, initBackend, isBiasOrNormParameter, learningRateAt, type ModelConfig, optimizerStep, saveModel, saveTokenizer, sequenceLogProbs, tf, Tokenizer, type Transformer } from '../packages/core/src/index.ts';
-import { createRandomModel, createSyntheticTokenizerJson } from '../packages/core/src/testing.ts';
+import { configForShape, createRandomModel, createSyntheticTokenizerJson } from '../packages/core/src/testing.ts';
 import { renderTemplate } from '../packages/alignez/src/index.ts';
 import { ALIGNEZ_PAPER_TEMPLATES, HARMFUL_TRAITS, HELPFUL_TRAITS, personaExamples, sftExamples } from '../packages/cli/src/demo/world-data.ts';
 import {
@@ -61,8 +61,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** The model's shape: ~0.9 M parameters, ≈ 3.6 MB as float32. */
-export const DEFAULT_MODEL_CONFIG: ModelConfig = {
-  architecture: 'llama',
+// configForShape fills the Llama defaults (tied embeddings, θ 10000, eps 1e-5, no biases, BOS 1 / EOS 2).
+export const DEFAULT_MODEL_CONFIG: ModelConfig = configForShape('tiny', {
   vocabSize: 1024,
   hiddenSize: 128,
   intermediateSize: 352,
@@ -70,16 +70,8 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   numHeads: 4,
   numKvHeads: 2,
   headDim: 32,
-  rmsNormEps: 1e-5,
-  ropeTheta: 10000,
   maxPositionEmbeddings: 256,
-  tieWordEmbeddings: true,
-  qkvBias: false,
-  outputBias: false,
-  mlpBias: false,
-  bosTokenId: 1,
-  eosTokenId: 2,
-};
+});
 
 interface Encoded {
   promptIds: number[];
