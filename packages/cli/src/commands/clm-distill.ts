@@ -18,7 +18,8 @@ import {
   readAdapterManifest,
   saveAdapter,
 } from '@aligndial/clm';
-import { type BackendName, type SequenceBatch, type Transformer, Tokenizer, listCheckpoints, loadModel, saveModel, writeFileAtomic, AligndialError } from '@aligndial/core';
+import { AligndialError, type BackendName, type SequenceBatch, type Transformer, Tokenizer, loadModel, saveModel, writeFileAtomic } from '@aligndial/core';
+import { listCheckpoints } from '@aligndial/core/internal';
 import { type ChatTemplateMode, readPreferenceFile, splitTrainEval, tokenizePreferences } from '@aligndial/dpo';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../cli-error.js';

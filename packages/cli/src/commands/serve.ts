@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type ModelSession, type ModelSessionOptions, addModelSessionFlags, openModelSession } from '../model-session.js';
+import { type ModelSession, type ModelSessionOptions, openModelSession } from '../model-session.js';
+import { addModelSessionFlags } from '../model-session-flags.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { type RunningServer, startServer } from '../serve/server.js';
 import type { RequestRecord } from '../serve/types.js';

@@ -1,7 +1,7 @@
 import { loadBench } from '../bench/load-bench.js';
 import { EvalInputError } from '../errors.js';
 import { type AnswerRecord, appendAnswer, openAnswersForResume } from '../io/answers.js';
-import { hashString } from '../random.js';
+import { hashString } from '@aligndial/core';
 import type { ChatMessage, GeneratedText, Generator } from './generator.js';
 import { type PromptItem, readPromptsFile } from './prompts-file.js';
 

@@ -34,7 +34,7 @@ function handle(counts: Map<string, number>, request: FakeRequest, send: FakeSen
       return n === 1 ? send(429, '{"error":{"message":"slow down"}}', { 'retry-after-ms': '1' }) : ok();
     case 'slow':
       if (n === 1) {
-        setTimeout(ok, 1000); // longer than the client's timeout
+        setTimeout(ok, 6000); // longer than the client's timeout
         return;
       }
       return ok();
@@ -57,7 +57,7 @@ describe('OpenAI-compatible judge against a real HTTP server', () => {
   const tmp = tempDir();
   const counts = new Map<string, number>();
   let fake: FakeOpenAI;
-  const judgeOptions = { apiKey: 'test-key', timeoutMs: 200, retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 50 } };
+  const judgeOptions = { apiKey: 'test-key', timeoutMs: 2000, retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 50 } };
 
   beforeAll(async () => {
     fake = await startFakeOpenAI((request, send) => handle(counts, request, send));

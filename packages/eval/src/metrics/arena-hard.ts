@@ -1,7 +1,7 @@
+import { hashString, Rng } from '@aligndial/core';
 import type { JudgmentRecord } from '../compare/judgment-record.js';
 import { EvalInputError } from '../errors.js';
 import type { ArenaHardLabel } from '../judge/parse-verdict.js';
-import { createRng } from '../random.js';
 import type { Interval } from './bootstrap.js';
 import { quantile } from './bootstrap.js';
 
@@ -104,12 +104,13 @@ export function arenaHardScore(records: readonly JudgmentRecord[], options: Aren
   const { scores, games, droppedGames } = arenaHardBattles(records);
   if (scores.length === 0) throw new EvalInputError('no Arena-Hard battles: no judgment carries an Arena-Hard label (judge with --template arena-hard)');
   const rounds = options.rounds ?? 100;
-  const rng = createRng(options.seed ?? 0);
+  const seed = options.seed ?? 0;
+  const rng = new Rng(typeof seed === 'string' ? hashString(seed) : seed);
   const n = scores.length;
   const draws: number[] = [];
   for (let r = 0; r < rounds; r++) {
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += scores[Math.floor(rng() * n)];
+    for (let i = 0; i < n; i++) sum += scores[rng.int(n)];
     draws.push(sum / n);
   }
   draws.sort((a, b) => a - b);
