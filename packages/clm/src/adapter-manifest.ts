@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AligndialError, readJsonFile } from '@aligndial/core';
+import { AligndialError, MODEL_CONFIG_LIMITS, describeValue, readJsonFile } from '@aligndial/core';
 import type { StructuralConfig } from '@aligndial/core';
 
 /** `format` of every CLM adapter manifest. */
@@ -51,10 +51,14 @@ export function parseAdapterManifest(json: unknown, path: string): AdapterManife
   if (json.formatVersion !== ADAPTER_FORMAT_VERSION) {
     throw bad('formatVersion', `is ${JSON.stringify(json.formatVersion)}; this aligndial reads version ${ADAPTER_FORMAT_VERSION}`);
   }
+  // Bounded before anything loops over them (a hostile numAddedLayers: 1e9 would otherwise allocate until abort).
+  const max = MODEL_CONFIG_LIMITS.num_hidden_layers;
   for (const field of ['numAddedLayers', 'copiedLayer'] as const) {
     const v = json[field];
     const min = field === 'numAddedLayers' ? 1 : 0;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw bad(field, `must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw bad(field, `must be a whole number from ${min} to ${max}, got ${describeValue(v)}`);
+    }
   }
   const base = json.base;
   if (!isObject(base)) throw bad('base', 'is missing or not an object');

@@ -122,9 +122,14 @@ function applyReadAdapter(base: Transformer, dir: string, manifest: AdapterManif
     );
   }
   const file = join(dir, ADAPTER_WEIGHTS_FILE);
+  const n = manifest.numAddedLayers;
+  if (manifest.copiedLayer >= base.config.numLayers) {
+    throw new AligndialError(
+      `${join(dir, ADAPTER_MANIFEST_FILE)}: field "copiedLayer" is ${manifest.copiedLayer}, but the base model has ${base.config.numLayers} layers (0–${base.config.numLayers - 1})`,
+    );
+  }
   const reader = SafetensorsReader.open(file);
   try {
-    const n = manifest.numAddedLayers;
     const expected = new Map(
       expectedHfTensors({ ...base.config, numLayers: n })
         .filter((s) => s.name.startsWith('model.layers.'))
@@ -134,6 +139,14 @@ function applyReadAdapter(base: Transformer, dir: string, manifest: AdapterManif
     if (unexpected.length > 0) {
       throw new AligndialError(
         `${file}: unexpected tensor${unexpected.length > 1 ? 's' : ''} ${unexpected.slice(0, 3).map((t) => `"${t}"`).join(', ')} (adapter.json declares ${n} added layer${n > 1 ? 's' : ''})`,
+      );
+    }
+    // Every tensor is expected (checked above), so a short count means missing layers: fail before building any.
+    const perLayer = expectedHfTensors({ ...base.config, numLayers: 1 }).filter((s) => s.name.startsWith('model.layers.')).length;
+    if (reader.names().length !== n * perLayer) {
+      const missing = [...expected.keys()].find((name) => !reader.has(name));
+      throw new AligndialError(
+        `${file}: tensor "${missing}" is missing (adapter.json declares ${n} added layer${n > 1 ? 's' : ''}: ${n * perLayer} tensors for this base model; the file holds ${reader.names().length})`,
       );
     }
     const read = (name: string, shape: number[]): Float32Array => {

@@ -7,5 +7,7 @@ export * from './tokenizer/index.js';
 export * from './training/index.js';
 export { AligndialError, isAligndialError } from './errors.js';
 export { Rng } from './util/rng.js';
-export { readJsonFile, writeJsonFile } from './util/json-file.js';
+export { readJsonFile, writeJsonFile, parseJsonText } from './util/json-file.js';
+export { describeValue } from './util/describe-value.js';
+export { decodeUtf8Strict, firstInvalidUtf8 } from './util/utf8.js';
 export { canonicalJson } from './util/canonical-json.js';

@@ -244,3 +244,35 @@ export function bytesToInt32(bytes: Uint8Array, dtype: SafetensorsDtype, label: 
   }
   return out;
 }
+
+/** The dtypes that hold weights; an integer tensor read as weights would load as garbage. */
+export const FLOAT_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64'];
+
+/**
+ * Converts a tensor's raw bytes to float32 *weights*: the dtype must be a float type, and every value
+ * must be finite after conversion (F64 beyond the float32 range becomes ±∞ and is refused too), since one
+ * NaN or ∞ in a weight turns every logit into NaN.
+ * @param label - Names the file and tensor in error messages.
+ * @throws AligndialError for an integer/BOOL dtype or a non-finite value (naming its index).
+ */
+export function bytesToWeights(bytes: Uint8Array, dtype: SafetensorsDtype, label: string): Float32Array {
+  if (!FLOAT_DTYPES.includes(dtype)) {
+    throw new AligndialError(`${label}: has dtype ${dtype}, but weights must be a float dtype (${FLOAT_DTYPES.join(', ')})`);
+  }
+  const out = bytesToFloat32(bytes, dtype);
+  const bad = firstNonFinite(out);
+  if (bad >= 0) {
+    const what = Number.isNaN(out[bad]) ? 'NaN' : dtype === 'F64' && Number.isFinite(new Float64Array(bytes.buffer, bytes.byteOffset, out.length)[bad]) ? 'a value outside the float32 range' : String(out[bad]);
+    throw new AligndialError(`${label}: holds ${what} at element ${bad}; weights must be finite (corrupt or diverged checkpoint)`);
+  }
+  return out;
+}
+
+/** Index of the first NaN/±∞ in `data`, or −1. */
+export function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) {
+    // x − x is 0 for finite x and NaN for NaN/±∞: one comparison per element.
+    if (data[i] - data[i] !== 0) return i;
+  }
+  return -1;
+}

@@ -1,5 +1,6 @@
 // Barrel for safetensors and checkpoint I/O: re-exports only.
 export { writeFileAtomic } from './atomic-write.js';
+export { assertRegularFile } from './regular-file.js';
 export {
   DTYPE_BYTE_SIZE,
   MAX_HEADER_BYTES,
@@ -17,6 +18,9 @@ export {
   bf16ToF32,
   bytesToFloat32,
   bytesToInt32,
+  bytesToWeights,
+  firstNonFinite,
+  FLOAT_DTYPES,
   f16BitsToNumber,
   f16ToF32,
   f32ToBf16,

@@ -237,6 +237,22 @@ describe('model directories: save, load, validate', () => {
       writeFileSync(join(dir, 'model.safetensors'), good.subarray(0, good.length - 100));
       expectError(() => loadModel(dir), /model\.safetensors/);
     });
+
+    it('a config implying more weights than the file holds fails before enumerating (no heap abort)', () => {
+      const dir = newDir('huge');
+      mkdirSync(dir);
+      const config = JSON.parse(readFileSync(join(untied.dir, 'config.json'), 'utf8'));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: 1000, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 32, head_dim: 128 }));
+      writeFileSync(join(dir, 'model.safetensors'), readFileSync(join(untied.dir, 'model.safetensors')));
+      expectError(() => loadModel(dir), /config\.json implies [\d,]+ parameters \(1000 layers, hidden size 4096, vocab \d+\), at least [\d,]+ bytes, but the checkpoint holds [\d,]+ bytes/);
+    });
+
+    it('a directory in place of model.safetensors is a clear error', () => {
+      const dir = newDir('dirweights');
+      mkdirSync(join(dir, 'model.safetensors'), { recursive: true });
+      writeFileSync(join(dir, 'config.json'), readFileSync(join(untied.dir, 'config.json')));
+      expectError(() => loadModel(dir), /model\.safetensors: expected a safetensors file, found a directory/);
+    });
   });
 
   it('loading leaves no tensors behind once the model is disposed', () => {
