@@ -11,3 +11,4 @@ export {
 } from './synthetic-tokenizer.js';
 export { saveTokenizer } from './save-tokenizer.js';
 export type { NamedChatTemplate, SpecialTokenField, TokenizerConfig } from './tokenizer-config.js';
+export { cutText } from './cut-text.js';

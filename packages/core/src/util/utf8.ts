@@ -7,14 +7,15 @@ const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
  * instead of turning silently into U+FFFD (which would train or answer on corrupted text).
  * A leading BOM is dropped, as editors write one.
  * @param where - Names the file or field in the message, e.g. `data.jsonl` or `request body`.
+ * @param firstLine - Line of the file where `bytes` start (one JSONL row), so the reported line is the file's.
  * @throws AligndialError `where:line:column: invalid UTF-8 …`.
  */
-export function decodeUtf8Strict(bytes: Uint8Array, where: string): string {
+export function decodeUtf8Strict(bytes: Uint8Array, where: string, firstLine = 1): string {
   try {
     return strict.decode(bytes);
   } catch {
     const offset = firstInvalidUtf8(bytes);
-    let line = 1;
+    let line = firstLine;
     let lineStart = 0;
     for (let i = 0; i < offset; i++) {
       if (bytes[i] === 0x0a) {
