@@ -21,6 +21,7 @@ export { alignEzEdit, removeComponent, addComponent, createEditHooks, composeHoo
 export type { EditHookOptions, EditHooks } from './edit.js';
 export { createEditHooksForQueries } from './query-hooks.js';
 export { saveEdits, loadEdits, checkModel, EDITS_MANIFEST_FILE, EDITS_TENSORS_FILE } from './edits-io.js';
+export { parseEditsManifest } from './edits-manifest.js';
 export type { LoadEditsOptions } from './edits-io.js';
 export { readPreferencePairs, fitCaa, encodeReply } from './caa.js';
 export type { PreferencePair, FitCaaOptions } from './caa.js';

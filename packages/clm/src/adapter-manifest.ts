@@ -35,6 +35,11 @@ export interface AdapterManifest {
   /** The training run (loss, β, learning rate, steps, data, …); null for the untrained identity adapter. */
   training: Record<string, unknown> | null;
   createdAt: string;
+  /**
+   * sha256 (hex) of `adapter.safetensors`, checked on load: weights and manifest from two different saves
+   * (a write killed between the two files) are refused. Absent in adapters saved before it was recorded.
+   */
+  weightsSha256?: string;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -68,6 +73,10 @@ export function parseAdapterManifest(json: unknown, path: string): AdapterManife
   if (!isObject(base.config)) throw bad('base.config', 'is missing or not an object');
   if (base.source !== undefined && typeof base.source !== 'string') throw bad('base.source', 'must be a string');
   if (json.training !== null && json.training !== undefined && !isObject(json.training)) throw bad('training', 'must be an object or null');
+  if (json.weightsSha256 !== undefined && (typeof json.weightsSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(json.weightsSha256))) {
+    throw bad('weightsSha256', 'must be a sha256 hex string');
+  }
+
   return {
     format: ADAPTER_FORMAT,
     formatVersion: ADAPTER_FORMAT_VERSION,
@@ -81,6 +90,7 @@ export function parseAdapterManifest(json: unknown, path: string): AdapterManife
     },
     training: (json.training as Record<string, unknown> | undefined) ?? null,
     createdAt: typeof json.createdAt === 'string' ? json.createdAt : '',
+    ...(json.weightsSha256 !== undefined ? { weightsSha256: json.weightsSha256 as string } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AligndialError,
   STRUCTURAL_CONFIG_FIELDS,
+  assertRegularFile,
   SafetensorsReader,
   type TensorToWrite,
   type Transformer,
@@ -14,9 +15,11 @@ import {
   saveModel,
   structuralConfig,
   weightsHash,
+  encodeSafetensors,
+  sha256Chunks,
+  sha256File,
   writeFileAtomic,
-  writeJsonFile,
-  writeSafetensors,
+  writeFilesAtomic,
 } from '@aligndial/core';
 import {
   ADAPTER_FORMAT,
@@ -47,7 +50,7 @@ export interface SaveAdapterOptions {
   training?: Record<string, unknown>;
 }
 
-/** The manifest that {@link saveAdapter} would write for this CLM. */
+/** The manifest that {@link saveAdapter} would write for this CLM (`weightsSha256` is filled in when saving). */
 export function adapterManifest(clm: ClmModel, options: SaveAdapterOptions = {}): AdapterManifest {
   return {
     format: ADAPTER_FORMAT,
@@ -67,15 +70,19 @@ export function adapterManifest(clm: ClmModel, options: SaveAdapterOptions = {})
 
 /**
  * Saves the added layers alone: `adapter.safetensors` (F32, Hugging Face names `model.layers.{i}.*`) and
- * the `adapter.json` manifest. Both are written atomically; the directory is created if needed.
+ * the `adapter.json` manifest, which records the weights' sha256. A new directory appears complete or not
+ * at all; in an existing one (a training run's, beside checkpoints) each file is replaced atomically,
+ * manifest last, and the hash makes the loader refuse a pair from two different saves.
  */
 export function saveAdapter(clm: ClmModel, dir: string, options: SaveAdapterOptions = {}): AdapterManifest {
-  const manifest = adapterManifest(clm, options);
   const tensors: Record<string, TensorToWrite> = {};
   clm.addedLayers.forEach((layer, i) => Object.assign(tensors, layerToHfTensors(clm.config, layer, `model.layers.${i}.`)));
-  mkdirSync(dir, { recursive: true });
-  writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), tensors, { format: 'pt', aligndial: ADAPTER_FORMAT });
-  writeJsonFile(join(dir, ADAPTER_MANIFEST_FILE), manifest);
+  const weights = encodeSafetensors(tensors, { format: 'pt', aligndial: ADAPTER_FORMAT });
+  const manifest: AdapterManifest = { ...adapterManifest(clm, options), weightsSha256: sha256Chunks(weights) };
+  writeFilesAtomic(dir, [
+    { name: ADAPTER_WEIGHTS_FILE, data: weights },
+    { name: ADAPTER_MANIFEST_FILE, data: `${JSON.stringify(manifest, null, 2)}\n` },
+  ]);
   return manifest;
 }
 
@@ -127,6 +134,16 @@ function applyReadAdapter(base: Transformer, dir: string, manifest: AdapterManif
     throw new AligndialError(
       `${join(dir, ADAPTER_MANIFEST_FILE)}: field "copiedLayer" is ${manifest.copiedLayer}, but the base model has ${base.config.numLayers} layers (0–${base.config.numLayers - 1})`,
     );
+  }
+  if (manifest.weightsSha256 !== undefined) {
+    assertRegularFile(file, 'adapter weights file');
+    const actual = sha256File(file);
+    if (actual !== manifest.weightsSha256) {
+      throw new AligndialError(
+        `${file}: does not match ${ADAPTER_MANIFEST_FILE} (sha256 ${actual.slice(0, 12)}…, manifest records ${manifest.weightsSha256.slice(0, 12)}…): the directory holds parts of two different saves (an interrupted write?) or the weights were modified`,
+        { hint: 'Save the adapter again (aligndial clm train / clm expand).' },
+      );
+    }
   }
   const reader = SafetensorsReader.open(file);
   try {

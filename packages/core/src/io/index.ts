@@ -1,6 +1,8 @@
 // Barrel for safetensors and checkpoint I/O: re-exports only.
 export { writeFileAtomic } from './atomic-write.js';
 export { assertRegularFile } from './regular-file.js';
+export { removeStaleTemps } from './stale-temps.js';
+export { writeFilesAtomic, sha256File, sha256Chunks, type FileToWrite } from './atomic-dir.js';
 export {
   DTYPE_BYTE_SIZE,
   MAX_HEADER_BYTES,
