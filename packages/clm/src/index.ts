@@ -1,5 +1,5 @@
 // Public API of @aligndial/clm. This file only re-exports.
-export { validateLambda } from './lambda.js';
+export { validateLambda, MAX_ABS_LAMBDA } from './lambda.js';
 export type { WarningSink } from './lambda.js';
 export { cloneLayer, createIdentityLayer, createIdentityLayers, ZEROED_FIELDS } from './expand.js';
 export type { ExpansionOptions } from './expand.js';
