@@ -155,7 +155,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         failures.push({ index, target: target.name, mutation: mutation.description, kind, detail: detail.slice(0, 1500) });
       counts.tried++;
       const reply = await worker.run(
-        { id: index, loader: target.loader, path, dataOnly: mutation.dataOnly, configFile: target.file === 'config.json' },
+        {
+          id: index,
+          loader: target.loader,
+          path,
+          safetensors: file.endsWith('.safetensors') ? { file, seed: join(options.seedRoot, target.seed, target.file), changed: mutation.changed } : undefined,
+        },
         options.caseTimeoutMs ?? 10_000,
       );
       if (reply === undefined) {

@@ -6,8 +6,18 @@ import { join } from 'node:path';
 import { loadEdits } from '@aligndial/alignez';
 import { applyAdapter } from '@aligndial/clm';
 import { readPreferenceFile, tokenizePreferences } from '@aligndial/dpo';
-import { Tokenizer, type Transformer, initBackend, isAligndialError, loadModel, tf } from '@aligndial/core';
-import { createHash } from 'node:crypto';
+import {
+  NonFiniteLogitsError,
+  SafetensorsReader,
+  Tokenizer,
+  type Transformer,
+  createModelDecoder,
+  generate,
+  initBackend,
+  isAligndialError,
+  loadModel,
+  tf,
+} from '@aligndial/core';
 import { SEED } from './fuzz-seeds.js';
 
 /** One case to load. */
@@ -16,10 +26,8 @@ export interface FuzzCase {
   loader: 'model' | 'adapter' | 'edits' | 'preferences';
   /** The case's copy of the seed (directory or file). */
   path: string;
-  /** The mutation can only change tensor values (see Mutation.dataOnly). */
-  dataOnly: boolean;
-  /** Whether the mutated file is config.json (a legitimate different config loads different behaviour). */
-  configFile: boolean;
+  /** The mutated file when it is a safetensors file: every tensor it yields is checked against the seed's. */
+  safetensors?: { file: string; seed: string; changed?: [number, number][] };
 }
 
 /** The worker's answer. */
@@ -34,49 +42,73 @@ export interface FuzzReply {
 
 const seedRoot = process.argv[2];
 let seedModel: Transformer;
-let seedWeights: string;
 let tokenizer: Tokenizer;
 
-/** sha256 of every parameter's values, in name order. */
-function weightsDigest(model: Transformer): string {
-  const hash = createHash('sha256');
-  for (const [name, v] of [...model.parameters()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    hash.update(name);
-    hash.update(new Uint8Array((v.dataSync() as Float32Array).buffer));
+/**
+ * An accepted safetensors file must yield every seed tensor unchanged, except tensors whose own bytes
+ * were edited in place (legitimately other values). Anything else is a misread: silent garbage.
+ */
+function misread(s: NonNullable<FuzzCase['safetensors']>): string | undefined {
+  const seed = SafetensorsReader.open(s.seed);
+  const mutated = SafetensorsReader.open(s.file);
+  try {
+    for (const name of seed.names()) {
+      const info = seed.info(name);
+      const touched = s.changed?.some(([a, b]) => a < info.byteOffset + info.byteLength && b > info.byteOffset) ?? false;
+      if (touched) continue;
+      if (!mutated.has(name)) return `tensor "${name}" vanished from an accepted file`;
+      if (!Buffer.from(seed.readFloat32(name).buffer).equals(Buffer.from(mutated.readFloat32(name).buffer))) {
+        return `tensor "${name}" loaded with other values though its bytes were not edited (misread)`;
+      }
+    }
+  } finally {
+    seed.close();
+    mutated.close();
   }
-  return hash.digest('hex');
+  return undefined;
 }
 
-function finiteLogits(t: tf.Tensor): boolean {
-  const ok = tf.tidy(() => tf.all(tf.isFinite(t)).dataSync()[0] === 1);
-  t.dispose();
-  return ok;
+/**
+ * Finite weights can still overflow in the forward pass (random bytes read as 1e38): then generation must
+ * stop with NonFiniteLogitsError, never print token 0.
+ */
+async function generates(decoder: ReturnType<typeof createModelDecoder>): Promise<string | undefined> {
+  try {
+    await generate(decoder, [[1, 2, 3]], { maxNewTokens: 2, temperature: 0 });
+    return undefined;
+  } catch (error) {
+    if (error instanceof NonFiniteLogitsError) return undefined;
+    throw error;
+  } finally {
+    decoder.dispose();
+  }
 }
 
-function load(c: FuzzCase): string | undefined {
+async function load(c: FuzzCase): Promise<string | undefined> {
   if (c.loader === 'model') {
     const model = loadModel(c.path);
     try {
-      if (!finiteLogits(model.forward([[1, 2, 3]]))) return 'NaN/∞ logits from an accepted checkpoint';
-      if (!c.dataOnly && !c.configFile && weightsDigest(model) !== seedWeights) return 'a structural change was accepted with different weights (misread)';
+      return (await generates(createModelDecoder(model))) ?? (c.safetensors && misread(c.safetensors));
     } finally {
       model.dispose();
     }
-    return undefined;
   }
   if (c.loader === 'adapter') {
     const clm = applyAdapter(loadModel(join(seedRoot, SEED.model)), c.path);
     try {
-      if (!finiteLogits(clm.forward([[1, 2, 3]], { lambda: 1 }))) return 'NaN/∞ logits from an accepted adapter';
+      const logits = clm.forward([[1, 2, 3]], { lambda: 1 });
+      const finite = tf.tidy(() => tf.all(tf.isFinite(logits)).dataSync()[0] === 1);
+      logits.dispose();
+      // Adapters carry their weights' sha256, so an accepted adapter file is byte-identical to the seed.
+      return (finite ? undefined : 'NaN/∞ logits from an accepted adapter') ?? (c.safetensors && misread(c.safetensors));
     } finally {
       clm.dispose();
     }
-    return undefined;
   }
   if (c.loader === 'edits') {
     const edits = loadEdits(c.path, seedModel);
     if (edits.layers.some((l) => l >= seedModel.config.numLayers)) return 'edits layers outside the model';
-    return undefined;
+    return c.safetensors && misread(c.safetensors);
   }
   return undefined;
 }
@@ -92,7 +124,7 @@ async function loadPreferences(c: FuzzCase): Promise<string | undefined> {
 
 async function handle(c: FuzzCase): Promise<FuzzReply> {
   try {
-    const garbage = c.loader === 'preferences' ? await loadPreferences(c) : load(c);
+    const garbage = c.loader === 'preferences' ? await loadPreferences(c) : await load(c);
     return { id: c.id, outcome: 'accepted', garbage };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -104,7 +136,6 @@ async function handle(c: FuzzCase): Promise<FuzzReply> {
 async function main(): Promise<void> {
   await initBackend('wasm');
   seedModel = loadModel(join(seedRoot, SEED.model));
-  seedWeights = weightsDigest(seedModel);
   tokenizer = Tokenizer.fromDir(join(seedRoot, SEED.model));
   process.on('message', (c: FuzzCase) => {
     void handle(c).then((reply) => process.send!(reply));

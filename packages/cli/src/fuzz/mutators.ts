@@ -5,11 +5,12 @@ export interface Mutation {
   bytes: Uint8Array;
   description: string;
   /**
-   * Whether the change can only alter tensor *values* (bytes inside the safetensors data section). A
-   * load that then yields different weights is legitimate; any other accepted change must load the
-   * original weights, or the reader misread the file ("silent garbage").
+   * For edits that keep the file's length: the byte ranges [start, end) that changed. A tensor whose bytes
+   * lie in a changed range may legitimately load with other values; every other tensor of an accepted
+   * file must load exactly as in the seed, or the reader misread it ("silent garbage"). Undefined for
+   * changes that move bytes (then every tensor must be unchanged).
    */
-  dataOnly: boolean;
+  changed?: [number, number][];
 }
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[rng.int(items.length)];
@@ -82,7 +83,7 @@ export function mutateJsonValue(doc: unknown, rng: Rng): string {
 }
 
 /** Byte-level damage to any file: bit flips, truncation, insertion, appended bytes, invalid UTF-8, a BOM. */
-export function mutateBytes(bytes: Uint8Array, rng: Rng): { bytes: Uint8Array; description: string; at: number; end: number } {
+export function mutateBytes(bytes: Uint8Array, rng: Rng): { bytes: Uint8Array; description: string; changed?: [number, number][] } {
   const n = bytes.length;
   const kind = rng.int(7);
   const at = rng.int(Math.max(n, 1));
@@ -90,37 +91,35 @@ export function mutateBytes(bytes: Uint8Array, rng: Rng): { bytes: Uint8Array; d
     case 0: {
       const out = bytes.slice();
       const flips = 1 + rng.int(8);
-      let lo = n;
-      let hi = 0;
+      const changed: [number, number][] = [];
       for (let i = 0; i < flips; i++) {
         const p = rng.int(Math.max(n, 1));
         out[p] ^= 1 << rng.int(8);
-        lo = Math.min(lo, p);
-        hi = Math.max(hi, p + 1);
+        changed.push([p, p + 1]);
       }
-      return { bytes: out, description: `flipped ${flips} bit(s)`, at: lo, end: hi };
+      return { bytes: out, description: `flipped ${flips} bit(s) at ${changed.map(([p]) => p).join(', ')}`, changed };
     }
     case 1:
-      return { bytes: bytes.slice(0, at), description: `truncated to ${at} bytes`, at, end: n };
+      return { bytes: bytes.slice(0, at), description: `truncated to ${at} bytes` };
     case 2: {
       const extra = randomBytes(rng, 1 + rng.int(64));
-      return { bytes: concat(bytes.subarray(0, at), extra, bytes.subarray(at)), description: `inserted ${extra.length} bytes at ${at}`, at, end: n };
+      return { bytes: concat(bytes.subarray(0, at), extra, bytes.subarray(at)), description: `inserted ${extra.length} bytes at ${at}` };
     }
     case 3: {
       const extra = randomBytes(rng, 1 + rng.int(64));
-      return { bytes: concat(bytes, extra), description: `appended ${extra.length} bytes`, at: n, end: n + extra.length };
+      return { bytes: concat(bytes, extra), description: `appended ${extra.length} bytes` };
     }
     case 4: {
       const bad = pick(rng, [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82]]);
-      return { bytes: concat(bytes.subarray(0, at), new Uint8Array(bad), bytes.subarray(at)), description: `inserted invalid UTF-8 at ${at}`, at, end: n };
+      return { bytes: concat(bytes.subarray(0, at), new Uint8Array(bad), bytes.subarray(at)), description: `inserted invalid UTF-8 at ${at}` };
     }
     case 5:
-      return { bytes: concat(new Uint8Array([0xef, 0xbb, 0xbf]), bytes), description: 'prepended a BOM', at: 0, end: n };
+      return { bytes: concat(new Uint8Array([0xef, 0xbb, 0xbf]), bytes), description: 'prepended a BOM' };
     default: {
       const out = bytes.slice();
       const len = Math.min(1 + rng.int(16), n - at);
       out.set(randomBytes(rng, len), at);
-      return { bytes: out, description: `overwrote ${len} bytes at ${at}`, at, end: at + len };
+      return { bytes: out, description: `overwrote ${len} bytes at ${at}`, changed: [[at, at + len]] };
     }
   }
 }
@@ -130,10 +129,9 @@ export function mutateJsonFile(bytes: Uint8Array, rng: Rng): Mutation {
   if (rng.int(3) > 0) {
     const doc = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     const description = mutateJsonValue(doc, rng);
-    return { bytes: new TextEncoder().encode(serialize(doc)), description, dataOnly: false };
+    return { bytes: new TextEncoder().encode(serialize(doc)), description };
   }
-  const m = mutateBytes(bytes, rng);
-  return { bytes: m.bytes, description: m.description, dataOnly: false };
+  return mutateBytes(bytes, rng);
 }
 
 /** A mutation of a safetensors file: header-aware (retype, reshape, shift, length) or byte-level. */
@@ -156,20 +154,20 @@ export function mutateSafetensors(bytes: Uint8Array, rng: Rng): Mutation {
     case 0: {
       const dtype = pick(rng, ['I32', 'U32', 'I16', 'U8', 'BOOL', 'I64', 'F16', 'BF16', 'F64', 'F8_E4M3', 'Q4']);
       header[name] = { ...header[name], dtype };
-      return { bytes: rebuild(header), description: `retyped "${name}" as ${dtype}`, dataOnly: false };
+      return { bytes: rebuild(header), description: `retyped "${name}" as ${dtype}` };
     }
     case 1: {
       const delta = pick(rng, [-8, -1, 1, 8, 2 ** 20, -headerLength]);
-      return { bytes: rebuild(header, data, delta), description: `header length off by ${delta}`, dataOnly: false };
+      return { bytes: rebuild(header, data, delta), description: `header length off by ${delta}` };
     }
     case 2: {
       const extra = randomBytes(rng, 1 + rng.int(16));
-      return { bytes: rebuild(header, concat(extra, data)), description: `inserted ${extra.length} bytes after the header`, dataOnly: false };
+      return { bytes: rebuild(header, concat(extra, data)), description: `inserted ${extra.length} bytes after the header` };
     }
     case 3: {
       const doc = structuredClone(header) as unknown;
       const description = mutateJsonValue(doc, rng);
-      return { bytes: rebuild(doc), description: `header: ${description}`, dataOnly: false };
+      return { bytes: rebuild(doc), description: `header: ${description}` };
     }
     case 4: {
       // NaN/∞ written into a float32 tensor's data.
@@ -179,15 +177,12 @@ export function mutateSafetensors(bytes: Uint8Array, rng: Rng): Mutation {
       if (entry.dtype === 'F32' && end - begin >= 4) {
         const p = dataStart + begin + 4 * rng.int((end - begin) / 4);
         new DataView(out.buffer).setFloat32(p, pick(rng, [Number.NaN, Infinity, -Infinity]), true);
-        return { bytes: out, description: `NaN/∞ in "${name}"`, dataOnly: true };
+        return { bytes: out, description: `NaN/∞ in "${name}"`, changed: [[p, p + 4]] };
       }
-      return { bytes: out, description: 'unchanged', dataOnly: true };
+      return { bytes: out, description: 'unchanged', changed: [] };
     }
-    default: {
-      const m = mutateBytes(bytes, rng);
-      const same = m.bytes.length === bytes.length;
-      return { bytes: m.bytes, description: m.description, dataOnly: same && m.at >= dataStart && kind !== 5 };
-    }
+    default:
+      return mutateBytes(bytes, rng);
   }
 }
 
@@ -214,7 +209,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 export function mutatePreferenceFile(bytes: Uint8Array, rng: Rng, jsonl: boolean): Mutation {
   const text = new TextDecoder().decode(bytes);
   const kind = rng.int(5);
-  if (kind === 0) return { ...mutateBytes(bytes, rng), dataOnly: false };
+  if (kind === 0) return mutateBytes(bytes, rng);
   const rows: unknown[] = jsonl ? text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : (JSON.parse(text) as unknown[]);
   const i = rng.int(rows.length);
   let description: string;
@@ -232,8 +227,8 @@ export function mutatePreferenceFile(bytes: Uint8Array, rng: Rng, jsonl: boolean
   } else {
     const encoded = new TextEncoder().encode(jsonl ? rows.map((r) => serialize(r)).join('\n') : serialize(rows, 1));
     const m = mutateBytes(encoded, rng);
-    return { bytes: m.bytes, description: `re-serialized, then ${m.description}`, dataOnly: false };
+    return { bytes: m.bytes, description: `re-serialized, then ${m.description}` };
   }
   const out = jsonl ? `${rows.map((r) => serialize(r)).join('\n')}\n` : serialize(rows, 1);
-  return { bytes: new TextEncoder().encode(out), description, dataOnly: false };
+  return { bytes: new TextEncoder().encode(out), description };
 }
