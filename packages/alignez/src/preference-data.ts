@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { AligndialError, writeFileAtomic } from '@aligndial/core';
+import { AligndialError, assertRegularFile, decodeUtf8Strict, firstInvalidUtf8, writeFileAtomic } from '@aligndial/core';
 import { type ModelFingerprint, canonicalJson } from '@aligndial/core';
 import type { PreferenceTemplates } from './templates.js';
 
@@ -72,12 +72,18 @@ interface ParsedFile extends PreferenceData {
   tornTail: boolean;
 }
 
+/** The last line's text; invalid UTF-8 there (a character cut by a killed write) makes it unparsable JSON. */
+function lenientTail(bytes: Uint8Array): string {
+  return firstInvalidUtf8(bytes) < bytes.length ? '\u0000torn' : new TextDecoder().decode(bytes);
+}
+
 function parseFile(file: string, allowTornTail: boolean): ParsedFile {
+  assertRegularFile(file, 'preference-data file');
   const buffer = readFileSync(file);
-  const text = buffer.toString('utf8');
-  const lastNewline = text.lastIndexOf('\n');
-  const complete = lastNewline < 0 ? '' : text.slice(0, lastNewline + 1);
-  const tail = lastNewline < 0 ? text : text.slice(lastNewline + 1);
+  // Complete lines must be valid UTF-8; the torn tail of a killed write may end inside a character.
+  const cut = buffer.lastIndexOf(0x0a) + 1;
+  const complete = decodeUtf8Strict(buffer.subarray(0, cut), file);
+  const tail = lenientTail(buffer.subarray(cut));
   const lines = complete.split('\n');
   lines.pop();
   let tornTail = false;

@@ -1,6 +1,7 @@
 // Barrel for safetensors and checkpoint I/O: re-exports only.
 export { writeFileAtomic } from './atomic-write.js';
 export { assertRegularFile } from './regular-file.js';
+export { readTextFile } from './read-text-file.js';
 export { removeStaleTemps } from './stale-temps.js';
 export { writeFilesAtomic, sha256File, sha256Chunks, type FileToWrite } from './atomic-dir.js';
 export {

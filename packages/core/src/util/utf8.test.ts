@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readTextFile } from '../io/read-text-file.js';
 import { AligndialError } from '../errors.js';
 import { describeValue } from './describe-value.js';
 import { decodeUtf8Strict, firstInvalidUtf8 } from './utf8.js';
@@ -30,5 +35,20 @@ describe('describeValue', () => {
     expect(describeValue('y'.repeat(500)).length).toBeLessThanOrEqual(80);
     const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
     expect(describeValue(deep)).toBe('[[[[[…]]]]]');
+  });
+});
+
+describe('readTextFile', () => {
+  it('reads UTF-8 text; a directory, a FIFO or invalid UTF-8 is a clear error (no EISDIR, no hang, no U+FFFD)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aligndial-text-'));
+    writeFileSync(join(dir, 'ok.txt'), 'a\nb✓');
+    expect(readTextFile(join(dir, 'ok.txt'), 'queries file')).toBe('a\nb✓');
+    writeFileSync(join(dir, 'bad.txt'), Buffer.from([0x61, 0x0a, 0x62, 0xfe]));
+    expect(() => readTextFile(join(dir, 'bad.txt'), 'queries file')).toThrow(/bad\.txt:2:2: invalid UTF-8/);
+    expect(() => readTextFile(dir, 'queries file')).toThrow(/expected a queries file, found a directory/);
+    expect(() => readTextFile(join(dir, 'none.txt'), 'queries file')).toThrow(/none\.txt: queries file not found/);
+    if (spawnSync('mkfifo', [join(dir, 'pipe')]).status === 0) {
+      expect(() => readTextFile(join(dir, 'pipe'), 'queries file')).toThrow(/pipe: expected a queries file, found a named pipe \(FIFO\)/);
+    }
   });
 });
