@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { AligndialError, assertRegularFile, decodeUtf8Strict, firstInvalidUtf8, writeFileAtomic } from '@aligndial/core';
+import { AligndialError, assertRegularFile, decodeUtf8Strict, firstInvalidUtf8, parseJsonText, writeFileAtomic } from '@aligndial/core';
 import { type ModelFingerprint, canonicalJson } from '@aligndial/core';
 import type { PreferenceTemplates } from './templates.js';
 
@@ -98,12 +98,7 @@ function parseFile(file: string, allowTornTail: boolean): ParsedFile {
     }
   }
   if (lines.length === 0) throw new AligndialError(`${file}: empty preference-data file (no header line)`);
-  let header: PreferenceDataHeader;
-  try {
-    header = JSON.parse(lines[0]) as PreferenceDataHeader;
-  } catch (error) {
-    throw new AligndialError(`${file}:1: invalid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
+  const header = parseJsonText(lines[0], file, 'preference-data header') as PreferenceDataHeader;
   if (header?.kind !== PREFERENCE_DATA_KIND || header.version !== 1 || typeof header.settings !== 'object') {
     throw new AligndialError(`${file}:1: not an alignez preference-data file (expected a header with kind "${PREFERENCE_DATA_KIND}", version 1)`, {
       hint: 'Create it with `aligndial alignez generate-data`.',
@@ -114,12 +109,7 @@ function parseFile(file: string, allowTornTail: boolean): ParsedFile {
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
     const where = `${file}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(lines[i]);
-    } catch (error) {
-      throw new AligndialError(`${where}: invalid JSON (${error instanceof Error ? error.message : String(error)})`);
-    }
+    const value = parseJsonText(lines[i], file, 'preference-data record', i + 1);
     const record = parseRecord(value, where);
     if (seen.has(record.id)) throw new AligndialError(`${where}: duplicate id "${record.id}"`);
     seen.add(record.id);
