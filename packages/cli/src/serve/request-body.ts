@@ -1,6 +1,5 @@
-import { isAligndialError } from '@aligndial/core';
+import { decodeUtf8Strict, isAligndialError, parseJsonText } from '@aligndial/core';
 import type { Context } from 'hono';
-import { decodeUtf8Strict, parseJsonText as parseJsonWithPosition } from '@aligndial/core';
 import { ApiError } from './errors.js';
 
 /**
@@ -15,11 +14,10 @@ export async function readJsonBody(c: Context): Promise<unknown> {
     throw new ApiError(415, `Content-Type must be application/json, got ${type === '' ? 'none' : JSON.stringify(type)}`, 'unsupported_media_type');
   }
   const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length === 0 || bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) {
-    throw new ApiError(400, 'the request body is empty; send a JSON object', 'invalid_json');
-  }
   try {
-    return parseJsonWithPosition(decodeUtf8Strict(bytes, 'request body'), 'request body', 'request body');
+    const text = decodeUtf8Strict(bytes, 'request body');
+    if (text.trim() === '') throw new ApiError(400, 'the request body is empty; send a JSON object', 'invalid_json');
+    return parseJsonText(text, 'request body', 'request body');
   } catch (error) {
     if (!isAligndialError(error)) throw error;
     const code = /invalid UTF-8/.test(error.message) ? 'invalid_utf8' : 'invalid_json';
