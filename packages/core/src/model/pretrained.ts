@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AligndialError } from '../errors.js';
+import { removeStaleTemps } from '../io/stale-temps.js';
 import { readJsonFile, writeJsonFile } from '../util/json-file.js';
 import { type ModelConfig, parseModelConfig, toHfConfig } from './config.js';
 import type { Transformer } from './transformer.js';
@@ -61,6 +62,8 @@ export function loadGenerationDefaults(dir: string, config?: ModelConfig): Gener
  */
 export function saveModel(model: Transformer, dir: string): void {
   mkdirSync(dir, { recursive: true });
+  removeStaleTemps(dir); // temp files of an earlier save that was killed
+
   const config = { ...model.config, numLayers: model.layers.length };
   saveTransformerWeights(model, join(dir, 'model.safetensors'));
   writeJsonFile(join(dir, 'config.json'), toHfConfig(config));
