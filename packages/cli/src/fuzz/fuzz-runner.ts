@@ -48,6 +48,8 @@ export interface FuzzOptions {
 
 export interface FuzzReport {
   counts: FuzzCounts;
+  /** The same counts per target (file kind). */
+  byTarget: Record<string, FuzzCounts>;
   failures: FuzzFailure[];
   elapsedMs: number;
   /** True when the budget ended the run before `n` cases. */
@@ -133,6 +135,14 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   mkdirSync(options.workDir, { recursive: true });
   const worker = new Worker(options.seedRoot, writeWorkerTsconfig(options.workDir));
   const counts: FuzzCounts = { tried: 0, clean: 0, accepted: 0, crashes: 0, hangs: 0 };
+  const byTarget: Record<string, FuzzCounts> = {};
+  const count = (target: string, outcome: keyof FuzzCounts) => {
+    const t = (byTarget[target] ??= { tried: 0, clean: 0, accepted: 0, crashes: 0, hangs: 0 });
+    t.tried++;
+    t[outcome]++;
+    counts.tried++;
+    counts[outcome]++;
+  };
   const failures: FuzzFailure[] = [];
   let stoppedAtBudget = false;
   const indices = options.only ?? Array.from({ length: options.n }, (_, i) => i);
@@ -153,7 +163,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       writeFileSync(file, mutation.bytes);
       const fail = (kind: FuzzFailure['kind'], detail: string) =>
         failures.push({ index, target: target.name, mutation: mutation.description, kind, detail: detail.slice(0, 1500) });
-      counts.tried++;
       const reply = await worker.run(
         {
           id: index,
@@ -163,29 +172,25 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         },
         options.caseTimeoutMs ?? 10_000,
       );
+      const crash = (kind: FuzzFailure['kind'], detail: string) => {
+        count(target.name, 'crashes');
+        fail(kind, detail);
+      };
       if (reply === undefined) {
-        counts.hangs++;
+        count(target.name, 'hangs');
         fail('hang', `no answer within ${options.caseTimeoutMs ?? 10_000} ms`);
         worker.stop();
-      } else if ('exit' in reply) {
-        counts.crashes++;
-        fail('worker died', reply.exit);
-      } else if (reply.outcome === 'accepted') {
-        if (reply.garbage) {
-          counts.crashes++;
-          fail('garbage', reply.garbage);
-        } else counts.accepted++;
-      } else if (!reply.aligndialError) {
-        counts.crashes++;
-        fail('raw error', reply.message ?? '');
-      } else if (reply.message!.includes('\n') || !reply.message!.includes(caseDir) || reply.message!.length > 2000) {
-        counts.crashes++;
-        fail('unclear error', reply.message!);
-      } else counts.clean++;
+      } else if ('exit' in reply) crash('worker died', reply.exit);
+      else if (reply.outcome === 'accepted') {
+        if (reply.garbage) crash('garbage', reply.garbage);
+        else count(target.name, 'accepted');
+      } else if (!reply.aligndialError) crash('raw error', reply.message ?? '');
+      else if (reply.message!.includes('\n') || !reply.message!.includes(caseDir) || reply.message!.length > 2000) crash('unclear error', reply.message!);
+      else count(target.name, 'clean');
       rmSync(caseDir, { recursive: true, force: true });
     }
   } finally {
     worker.stop();
   }
-  return { counts, failures, elapsedMs: performance.now() - started, stoppedAtBudget };
+  return { counts, byTarget, failures, elapsedMs: performance.now() - started, stoppedAtBudget };
 }

@@ -43,6 +43,9 @@ describe('fuzz: hostile and broken inputs', () => {
         `fuzz (seed ${seed}): tried ${tried}, clean error ${clean}, accepted ${accepted}, crashes ${crashes}, hangs ${hangs}` +
           ` in ${(report.elapsedMs / 1000).toFixed(1)} s${report.stoppedAtBudget ? ' (stopped at the CI time budget)' : ''}`,
       );
+      for (const [target, c] of Object.entries(report.byTarget)) {
+        console.log(`  ${target.padEnd(24)} tried ${c.tried}, clean ${c.clean}, accepted ${c.accepted}, crashes ${c.crashes}, hangs ${c.hangs}`);
+      }
       for (const f of report.failures.slice(0, 20)) console.log(`  case ${f.index} [${f.target}] ${f.mutation}: ${f.kind}: ${f.detail}`);
       expect(report.failures).toEqual([]);
       expect(tried).toBeGreaterThanOrEqual(Math.min(n, 40));
