@@ -127,6 +127,14 @@ export class CheckpointReader {
     return this.reader(name).readFloat32(name);
   }
 
+  /**
+   * Reads a float tensor's bytes as stored (F16/BF16 stay 16-bit), checked for a float dtype and finite values.
+   * @throws AligndialError when `name` is absent, has an integer dtype, or holds NaN/±∞.
+   */
+  readWeightBytes(name: string): Uint8Array {
+    return this.reader(name).readWeightBytes(name);
+  }
+
   /** Bytes in the data sections of all shards: an upper bound on what the tensors can hold. */
   get dataBytes(): number {
     return this.shards.reduce((n, s) => n + s.dataBytes, 0);

@@ -268,6 +268,29 @@ export function bytesToWeights(bytes: Uint8Array, dtype: SafetensorsDtype, label
   return out;
 }
 
+/**
+ * Checks a float tensor's raw bytes without converting them (for loaders that keep F16/BF16 as stored):
+ * the dtype must be a float type and no element may be NaN/±∞ (all exponent bits set).
+ * @throws AligndialError naming `label` and the first bad element, as {@link bytesToWeights} does.
+ */
+export function assertWeightBytes(bytes: Uint8Array, dtype: SafetensorsDtype, label: string): void {
+  if (dtype === 'F32' || dtype === 'F64') {
+    bytesToWeights(bytes, dtype, label);
+    return;
+  }
+  if (dtype !== 'F16' && dtype !== 'BF16') {
+    throw new AligndialError(`${label}: has dtype ${dtype}, but weights must be a float dtype (${FLOAT_DTYPES.join(', ')})`);
+  }
+  const bits = viewAsNative(bytes, dtype) as Uint16Array;
+  const exponent = dtype === 'F16' ? 0x7c00 : 0x7f80;
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i] & exponent) === exponent) {
+      const what = (bits[i] & (dtype === 'F16' ? 0x03ff : 0x007f)) !== 0 ? 'NaN' : bits[i] & 0x8000 ? '-Infinity' : 'Infinity';
+      throw new AligndialError(`${label}: holds ${what} at element ${i}; weights must be finite (corrupt or diverged checkpoint)`);
+    }
+  }
+}
+
 /** Index of the first NaN/±∞ in `data`, or −1. */
 export function firstNonFinite(data: Float32Array): number {
   for (let i = 0; i < data.length; i++) {

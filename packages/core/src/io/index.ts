@@ -22,6 +22,7 @@ export {
   bytesToFloat32,
   bytesToInt32,
   bytesToWeights,
+  assertWeightBytes,
   firstNonFinite,
   FLOAT_DTYPES,
   f16BitsToNumber,

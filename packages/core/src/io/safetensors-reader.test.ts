@@ -223,6 +223,20 @@ describe('SafetensorsReader on corrupt files', () => {
     r.close();
   });
 
+  it('readWeightBytes keeps F16/BF16 bytes as stored and finds NaN/∞ in them', () => {
+    const path = tmpFile('weightbytes');
+    writeSafetensors(path, {
+      h: { dtype: 'F16', shape: [2], data: new Float32Array([1, -2]) },
+      b: { dtype: 'BF16', shape: [3], data: new Float32Array([1, 2, NaN]) },
+      n: { dtype: 'BF16', shape: [1], data: new Float32Array([-Infinity]) },
+    });
+    const r = SafetensorsReader.open(path);
+    expect(Array.from(new Uint16Array(r.readWeightBytes('h').buffer))).toEqual([0x3c00, 0xc000]);
+    expectAligndialError(() => r.readWeightBytes('b'), /tensor "b": holds NaN at element 2/);
+    expectAligndialError(() => r.readWeightBytes('n'), /tensor "n": holds -Infinity at element 0/);
+    r.close();
+  });
+
   it('integer dtypes and non-finite values are not weights', () => {
     const path = tmpFile('nonfinite');
     writeSafetensors(path, {
@@ -236,6 +250,9 @@ describe('SafetensorsReader on corrupt files', () => {
     expectAligndialError(() => r.readFloat32('inf'), /tensor "inf": holds Infinity at element 1/);
     expectAligndialError(() => r.readFloat32('big'), /tensor "big": holds a value outside the float32 range at element 0/);
     expectAligndialError(() => r.readFloat32('ids'), /tensor "ids": has dtype I32, but weights must be a float dtype/);
+    // Loaders that keep 16-bit weights as stored get the same checks on the raw bytes.
+    expectAligndialError(() => r.readWeightBytes('inf'), /tensor "inf": holds Infinity at element 1/);
+    expectAligndialError(() => r.readWeightBytes('ids'), /has dtype I32, but weights must be a float dtype/);
     expect(Array.from(r.readInt32('ids'))).toEqual([1]);
     r.close();
   });

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { AligndialError } from '../errors.js';
-import { assertLittleEndianHost, bytesToInt32, bytesToWeights } from './dtype-convert.js';
+import { assertLittleEndianHost, assertWeightBytes, bytesToInt32, bytesToWeights } from './dtype-convert.js';
 import { assertRegularFile } from './regular-file.js';
 import {
   parseSafetensorsHeader,
@@ -117,6 +117,17 @@ export class SafetensorsReader {
    */
   readFloat32(name: string): Float32Array {
     return bytesToWeights(this.readBytes(name), this.entry(name).dtype, `${this.path}: tensor "${name}"`);
+  }
+
+  /**
+   * Reads a float tensor's bytes as stored (F16/BF16 stay 16-bit), checked as {@link readFloat32} checks:
+   * a float dtype and finite values. For loaders that keep weights in their stored precision.
+   * @throws AligndialError when the tensor is absent, has an integer dtype, or holds NaN/±∞.
+   */
+  readWeightBytes(name: string): Uint8Array {
+    const bytes = this.readBytes(name);
+    assertWeightBytes(bytes, this.entry(name).dtype, `${this.path}: tensor "${name}"`);
+    return bytes;
   }
 
   /**
