@@ -17,6 +17,7 @@ export interface FuzzTarget {
 export const FUZZ_TARGETS: readonly FuzzTarget[] = [
   { name: 'model.safetensors', seed: SEED.model, file: 'model.safetensors', loader: 'model', mutate: mutateSafetensors },
   { name: 'config.json', seed: SEED.model, file: 'config.json', loader: 'model', mutate: mutateJsonFile },
+  { name: 'generation_config.json', seed: SEED.model, file: 'generation_config.json', loader: 'model', mutate: mutateJsonFile },
   { name: 'adapter.safetensors', seed: SEED.adapter, file: 'adapter.safetensors', loader: 'adapter', mutate: mutateSafetensors },
   { name: 'adapter.json', seed: SEED.adapter, file: 'adapter.json', loader: 'adapter', mutate: mutateJsonFile },
   { name: 'edits.safetensors (knn)', seed: SEED.editsKnn, file: 'edits.safetensors', loader: 'edits', mutate: mutateSafetensors },

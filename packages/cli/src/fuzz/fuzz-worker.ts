@@ -15,6 +15,7 @@ import {
   generate,
   initBackend,
   isAligndialError,
+  loadGenerationDefaults,
   loadModel,
   tf,
 } from '@aligndial/core';
@@ -88,6 +89,7 @@ async function load(c: FuzzCase): Promise<string | undefined> {
   if (c.loader === 'model') {
     const model = loadModel(c.path);
     try {
+      loadGenerationDefaults(c.path, model.config);
       return (await generates(createModelDecoder(model))) ?? (c.safetensors && misread(c.safetensors));
     } finally {
       model.dispose();

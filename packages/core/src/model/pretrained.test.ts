@@ -195,6 +195,16 @@ describe('model directories: save, load, validate', () => {
       topP: undefined,
       repetitionPenalty: 1.1,
     });
+    for (const [json, pattern] of [
+      [{ repetition_penalty: 1e-300 }, /field "repetition_penalty" must be between 0\.01 and 100, got 1e-300/],
+      [{ temperature: -1 }, /field "temperature" must be a number ≥ 0/],
+      [{ top_p: 2 }, /field "top_p" must be in \(0, 1\]/],
+      [{ top_k: '5' }, /field "top_k" must be a whole number ≥ 0, got "5"/],
+      [{ eos_token_id: [1, -2] }, /field "eos_token_id" must be a token id or a list of ids/],
+      [[1], /expected a JSON object/],
+    ] as const) {
+      expectError(() => defaults(json), new RegExp(`generation_config\\.json: ${pattern.source}`));
+    }
     rmSync(join(dir, 'generation_config.json'));
     expect(loadGenerationDefaults(dir, untied.config)).toMatchObject({ bosTokenId: 1, eosTokenIds: [2] });
   });
