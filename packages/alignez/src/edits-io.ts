@@ -4,11 +4,11 @@ import {
   AligndialError,
   SafetensorsReader,
   type Transformer,
+  assertFileMatchesManifest,
   assertRegularFile,
   encodeSafetensors,
   readJsonFile,
   sha256Chunks,
-  sha256File,
   writeFilesAtomic,
 } from '@aligndial/core';
 import { parseEditsManifest } from './edits-manifest.js';
@@ -119,13 +119,7 @@ export function loadEdits(dir: string, model?: Transformer, options: LoadEditsOp
   const tensorsPath = join(dir, EDITS_TENSORS_FILE);
   assertRegularFile(tensorsPath, 'edits tensors file');
   if (manifest.tensorsSha256 !== undefined) {
-    const actual = sha256File(tensorsPath);
-    if (actual !== manifest.tensorsSha256) {
-      throw new AligndialError(
-        `${tensorsPath}: does not match ${EDITS_MANIFEST_FILE} (sha256 ${actual.slice(0, 12)}…, manifest records ${manifest.tensorsSha256.slice(0, 12)}…): the directory holds parts of two different saves (an interrupted write?) or the tensors were modified`,
-        { hint: 'Fit the edits again (aligndial alignez fit / alignez caa).' },
-      );
-    }
+    assertFileMatchesManifest(tensorsPath, manifest.tensorsSha256, EDITS_MANIFEST_FILE, 'Fit the edits again (aligndial alignez fit / alignez caa).');
   }
   const reader = SafetensorsReader.open(tensorsPath);
   try {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import {
   AligndialError,
   STRUCTURAL_CONFIG_FIELDS,
-  assertRegularFile,
+  assertFileMatchesManifest,
   SafetensorsReader,
   type TensorToWrite,
   type Transformer,
@@ -17,7 +17,6 @@ import {
   weightsHash,
   encodeSafetensors,
   sha256Chunks,
-  sha256File,
   writeFileAtomic,
   writeFilesAtomic,
 } from '@aligndial/core';
@@ -136,14 +135,7 @@ function applyReadAdapter(base: Transformer, dir: string, manifest: AdapterManif
     );
   }
   if (manifest.weightsSha256 !== undefined) {
-    assertRegularFile(file, 'adapter weights file');
-    const actual = sha256File(file);
-    if (actual !== manifest.weightsSha256) {
-      throw new AligndialError(
-        `${file}: does not match ${ADAPTER_MANIFEST_FILE} (sha256 ${actual.slice(0, 12)}…, manifest records ${manifest.weightsSha256.slice(0, 12)}…): the directory holds parts of two different saves (an interrupted write?) or the weights were modified`,
-        { hint: 'Save the adapter again (aligndial clm train / clm expand).' },
-      );
-    }
+    assertFileMatchesManifest(file, manifest.weightsSha256, ADAPTER_MANIFEST_FILE, 'Save the adapter again (aligndial clm train / clm expand).');
   }
   const reader = SafetensorsReader.open(file);
   try {

@@ -1,7 +1,9 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
+import { AligndialError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { assertRegularFile } from './regular-file.js';
 import { removeStaleTemps } from './stale-temps.js';
 
 /** One file of a set written by {@link writeFilesAtomic}. */
@@ -77,4 +79,21 @@ export function sha256File(path: string): string {
     closeSync(fd);
   }
   return hash.digest('hex');
+}
+
+/**
+ * Checks that `file` has the sha256 its manifest recorded when both were saved by {@link writeFilesAtomic}.
+ * A mismatch means the directory mixes the parts of two saves (a write killed between them) or the file
+ * was edited: refused, never loaded.
+ * @param manifest - The manifest's file name, for the message.
+ * @param hint - How to get a consistent pair again.
+ */
+export function assertFileMatchesManifest(file: string, expectedSha256: string, manifest: string, hint?: string): void {
+  assertRegularFile(file, 'file');
+  const actual = sha256File(file);
+  if (actual === expectedSha256) return;
+  throw new AligndialError(
+    `${file}: does not match ${manifest} (sha256 ${actual.slice(0, 12)}…, manifest records ${expectedSha256.slice(0, 12)}…): the directory holds parts of two different saves (an interrupted write?) or the file was modified`,
+    { hint },
+  );
 }

@@ -3,7 +3,7 @@ export { writeFileAtomic } from './atomic-write.js';
 export { assertRegularFile } from './regular-file.js';
 export { readTextFile } from './read-text-file.js';
 export { removeStaleTemps } from './stale-temps.js';
-export { writeFilesAtomic, sha256File, sha256Chunks, type FileToWrite } from './atomic-dir.js';
+export { assertFileMatchesManifest, writeFilesAtomic, sha256File, sha256Chunks, type FileToWrite } from './atomic-dir.js';
 export {
   DTYPE_BYTE_SIZE,
   MAX_HEADER_BYTES,
