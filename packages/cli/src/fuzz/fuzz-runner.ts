@@ -54,6 +54,8 @@ export interface FuzzReport {
   elapsedMs: number;
   /** True when the budget ended the run before `n` cases. */
   stoppedAtBudget: boolean;
+  /** The longest case that answered (ms), and which it was: how far the run stayed from the hang limit. */
+  slowest: { ms: number; index: number; target: string; mutation: string };
 }
 
 const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
@@ -145,6 +147,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   };
   const failures: FuzzFailure[] = [];
   let stoppedAtBudget = false;
+  const slowest = { ms: 0, index: -1, target: '', mutation: '' };
   const indices = options.only ?? Array.from({ length: options.n }, (_, i) => i);
   try {
     for (const index of indices) {
@@ -163,6 +166,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       writeFileSync(file, mutation.bytes);
       const fail = (kind: FuzzFailure['kind'], detail: string) =>
         failures.push({ index, target: target.name, mutation: mutation.description, kind, detail: detail.slice(0, 1500) });
+      const caseStart = performance.now();
       const reply = await worker.run(
         {
           id: index,
@@ -172,6 +176,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         },
         options.caseTimeoutMs ?? 10_000,
       );
+      const ms = performance.now() - caseStart;
+      if (reply !== undefined && ms > slowest.ms) Object.assign(slowest, { ms, index, target: target.name, mutation: mutation.description });
       const crash = (kind: FuzzFailure['kind'], detail: string) => {
         count(target.name, 'crashes');
         fail(kind, detail);
@@ -192,5 +198,5 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   } finally {
     worker.stop();
   }
-  return { counts, byTarget, failures, elapsedMs: performance.now() - started, stoppedAtBudget };
+  return { counts, byTarget, failures, elapsedMs: performance.now() - started, stoppedAtBudget, slowest };
 }

@@ -43,6 +43,8 @@ describe('fuzz: hostile and broken inputs', () => {
         `fuzz (seed ${seed}): tried ${tried}, clean error ${clean}, accepted ${accepted}, crashes ${crashes}, hangs ${hangs}` +
           ` in ${(report.elapsedMs / 1000).toFixed(1)} s${report.stoppedAtBudget ? ' (stopped at the CI time budget)' : ''}`,
       );
+      const { slowest } = report;
+      console.log(`  slowest case: ${slowest.ms.toFixed(0)} ms (case ${slowest.index}, ${slowest.target}: ${slowest.mutation})`);
       for (const [target, c] of Object.entries(report.byTarget)) {
         console.log(`  ${target.padEnd(24)} tried ${c.tried}, clean ${c.clean}, accepted ${c.accepted}, crashes ${c.crashes}, hangs ${c.hangs}`);
       }
