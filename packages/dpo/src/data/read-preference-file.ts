@@ -20,7 +20,7 @@ export interface SkippedRow {
   reason: string;
 }
 
-export interface PreferenceData {
+export interface PreferenceFileData {
   examples: PreferenceExample[];
   skipped: SkippedRow[];
 }
@@ -177,7 +177,7 @@ export function detectPreferenceFormat(path: string): Exclude<PreferenceFileForm
  * (UltraFeedback-binarized). A bad row is an AligndialError naming the file and line (or row);
  * with `skipInvalid` it is dropped and listed in `skipped`.
  */
-export async function readPreferenceFile(path: string, options: ReadPreferenceOptions = {}): Promise<PreferenceData> {
+export async function readPreferenceFile(path: string, options: ReadPreferenceOptions = {}): Promise<PreferenceFileData> {
   assertRegularFile(path, 'preference data file');
   if (options.maxSamples !== undefined && !(Number.isInteger(options.maxSamples) && options.maxSamples >= 0)) {
     throw new AligndialError(`maxSamples must be a non-negative integer, got ${String(options.maxSamples)}`);
