@@ -66,7 +66,13 @@ const WORKER_HEAP_MB = 768;
 /** The worker runs the packages' sources through tsx, resolving @aligndial/* like vitest's aliases. */
 function writeWorkerTsconfig(dir: string): string {
   const path = join(dir, 'tsconfig.fuzz.json');
-  const paths = Object.fromEntries(PACKAGES.map((p) => [`@aligndial/${p}`, [join(REPO, 'packages', p, 'src', 'index.ts')]]));
+  // As vitest's aliases: `@aligndial/x` → src/index.ts, subpath entries `@aligndial/x/name` → src/name.ts.
+  const paths = Object.fromEntries(
+    PACKAGES.flatMap((p) => [
+      [`@aligndial/${p}`, [join(REPO, 'packages', p, 'src', 'index.ts')]],
+      [`@aligndial/${p}/*`, [join(REPO, 'packages', p, 'src', '*.ts')]],
+    ]),
+  );
   writeFileSync(path, JSON.stringify({ compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', baseUrl: REPO, paths } }));
   return path;
 }

@@ -2,7 +2,8 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AlignEzEdits, type CaaEdits, type EditsManifest, saveEdits } from '@aligndial/alignez';
 import { expandModel, saveAdapter } from '@aligndial/clm';
-import { Rng, configForShape, createRandomModel, createSyntheticTokenizerJson, modelFingerprint, saveModel, saveTokenizer, tf } from '@aligndial/core';
+import { Rng, modelFingerprint, saveModel, saveTokenizer, tf } from '@aligndial/core';
+import { configForShape, createRandomModel, createSyntheticTokenizerJson } from '@aligndial/core/testing';
 
 /** Where each seed artifact lives under the seed root. */
 export const SEED = {
