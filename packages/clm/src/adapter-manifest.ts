@@ -49,12 +49,12 @@ export function parseAdapterManifest(json: unknown, path: string): AdapterManife
   const bad = (field: string, problem: string) => new AligndialError(`${path}: field "${field}" ${problem}`);
   if (!isObject(json)) throw new AligndialError(`${path}: expected a JSON object`);
   if (json.format !== ADAPTER_FORMAT) {
-    throw new AligndialError(`${path}: not a CLM adapter manifest (field "format" is ${JSON.stringify(json.format)}, expected "${ADAPTER_FORMAT}")`, {
+    throw new AligndialError(`${path}: not a CLM adapter manifest (field "format" is ${describeValue(json.format)}, expected "${ADAPTER_FORMAT}")`, {
       hint: 'Create one with `aligndial clm expand` or `aligndial clm train`.',
     });
   }
   if (json.formatVersion !== ADAPTER_FORMAT_VERSION) {
-    throw bad('formatVersion', `is ${JSON.stringify(json.formatVersion)}; this aligndial reads version ${ADAPTER_FORMAT_VERSION}`);
+    throw bad('formatVersion', `is ${describeValue(json.formatVersion)}; this aligndial reads version ${ADAPTER_FORMAT_VERSION}`);
   }
   // Bounded before anything loops over them (a hostile numAddedLayers: 1e9 would otherwise allocate until abort).
   const max = MODEL_CONFIG_LIMITS.num_hidden_layers;

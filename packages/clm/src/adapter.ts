@@ -4,6 +4,7 @@ import {
   AligndialError,
   STRUCTURAL_CONFIG_FIELDS,
   assertFileMatchesManifest,
+  describeValue,
   SafetensorsReader,
   type TensorToWrite,
   type Transformer,
@@ -98,8 +99,9 @@ export interface ApplyAdapterOptions {
 function configMismatch(dir: string, manifest: AdapterManifest, base: Transformer): AligndialError {
   const here = structuralConfig(base.config) as Record<string, unknown>;
   const there = manifest.base.config as Record<string, unknown>;
-  const differing = STRUCTURAL_CONFIG_FIELDS.filter((f) => JSON.stringify(here[f]) !== JSON.stringify(there[f])).map(
-    (f) => `${f}: adapter ${JSON.stringify(there[f])}, model ${JSON.stringify(here[f])}`,
+  // describeValue, not JSON.stringify: the manifest's values may be hostile (50k-deep arrays).
+  const differing = STRUCTURAL_CONFIG_FIELDS.filter((f) => describeValue(here[f], 500) !== describeValue(there[f], 500)).map(
+    (f) => `${f}: adapter ${describeValue(there[f])}, model ${describeValue(here[f])}`,
   );
   return new AligndialError(
     `${join(dir, ADAPTER_MANIFEST_FILE)}: this adapter was made for a different base model (${differing.length > 0 ? differing.join('; ') : 'config hash differs'})`,
