@@ -44,6 +44,11 @@ export interface EditsManifest {
   };
   /** knn mode: training query ids, in the row order of the `knn.*` tensors. */
   knnIds?: string[];
+  /**
+   * sha256 (hex) of `edits.safetensors`, checked on load: tensors and manifest from two different saves
+   * are refused. Absent in edits saved before it was recorded.
+   */
+  tensorsSha256?: string;
   caa?: {
     /** Preference pairs averaged. */
     pairs: number;

@@ -1,4 +1,4 @@
-import { AligndialError, type Tokenizer, type Transformer } from '@aligndial/core';
+import { AligndialError, type Tokenizer, type Transformer, cutText } from '@aligndial/core';
 import { type Pooling, embedTokenIds } from './embed.js';
 import type { AlignEzEdits, AlignEzMode, EditsManifest, EmbedText } from './edits-types.js';
 import { modelFingerprint } from '@aligndial/core';
@@ -64,10 +64,12 @@ export function fitAlignEz(options: FitAlignEzOptions): AlignEzEdits {
   // Encode; pairs with an empty side cannot be embedded.
   const droppedEmpty: string[] = [];
   const usable: { record: PreferenceRecord; query: number[]; help: number[]; harm: number[] }[] = [];
+  // Embeddings keep a text's last maxTokens − 1 tokens: cut by characters first so huge texts cost nothing extra.
+  const encode = (text: string) => tokenizer.encode(cutText(text, tokenizer.charBudget(maxTokens), 'end'));
   for (const record of records) {
-    const query = tokenizer.encode(record.query);
-    const help = tokenizer.encode(sampleText(record, 'helpful', embedText));
-    const harm = tokenizer.encode(sampleText(record, 'harmful', embedText));
+    const query = encode(record.query);
+    const help = encode(sampleText(record, 'helpful', embedText));
+    const harm = encode(sampleText(record, 'harmful', embedText));
     if (query.length === 0 || help.length === 0 || harm.length === 0) droppedEmpty.push(record.id);
     else usable.push({ record, query, help, harm });
   }

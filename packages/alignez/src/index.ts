@@ -23,6 +23,7 @@ export type { SteeringOperator } from './steering.js';
 export type { EditHookOptions, EditHooks } from './edit.js';
 export { createEditHooksForQueries } from './query-hooks.js';
 export { saveEdits, loadEdits, checkModel, EDITS_MANIFEST_FILE, EDITS_TENSORS_FILE } from './edits-io.js';
+export { parseEditsManifest } from './edits-manifest.js';
 export type { LoadEditsOptions } from './edits-io.js';
 export { readPreferencePairs, fitCaa, encodeReply } from './caa.js';
 export type { PreferencePair, FitCaaOptions } from './caa.js';

@@ -1,5 +1,5 @@
 import { type Edits, createEditHooksForQueries, loadEdits } from '@aligndial/alignez';
-import { type ClmModel, applyAdapter, assertSameTokenizer, createClmDecoder, createDeraDecoder, readAdapterManifest } from '@aligndial/clm';
+import { type ClmModel, applyAdapter, assertSameTokenizer, createClmDecoder, createDeraDecoder, readAdapterManifest, validateLambda } from '@aligndial/clm';
 import {
   AligndialError,
   type BackendInfo,
@@ -112,6 +112,7 @@ export async function openModelSession(options: ModelSessionOptions): Promise<Mo
   if (options.lambda !== undefined && !options.adapter && !options.alignedModel) {
     throw new AligndialError('--lambda needs --adapter DIR (a CLM adapter) or --aligned-model DIR (DeRa)');
   }
+  if (options.lambda !== undefined) validateLambda(options.lambda, '--lambda'); // before the model loads, not at the first request
   if (options.editStrength !== undefined && !options.edits) throw new AligndialError('--edit-strength needs --edits DIR (fitted AlignEZ directions)');
   if (options.adapter) readAdapterManifest(options.adapter); // a bad adapter fails before the (large) base is read
   const { model: base, tokenizer, backend } = await loadPretrained(options.model, options.backend);

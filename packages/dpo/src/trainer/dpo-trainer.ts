@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AdamW, AligndialError, GradientAccumulator, type LrScheduleOptions, Rng, type SequenceBatch, type Transformer, computeGradients, isBiasOrNormParameter, learningRateAt, loadTrainingCheckpoint, modelFingerprint, optimizerStep, saveTrainingCheckpoint, sequenceLogProbs, tf } from '@aligndial/core';
+import { AdamW, AligndialError, GradientAccumulator, type LrScheduleOptions, Rng, type SequenceBatch, type Transformer, computeGradients, describeValue, isBiasOrNormParameter, learningRateAt, loadTrainingCheckpoint, modelFingerprint, optimizerStep, saveTrainingCheckpoint, sequenceLogProbs, tf } from '@aligndial/core';
 import { latestCheckpoint } from '@aligndial/core/internal';
 import { type PreferenceBatch, collatePreferenceBatch } from '../data/collate.js';
 import type { TokenizedPreference } from '../data/tokenize-preference.js';
@@ -300,7 +300,7 @@ export class DpoTrainer {
     const now = this.runIdentity();
     for (const [field, value] of Object.entries(now)) {
       if (JSON.stringify(saved[field]) !== JSON.stringify(value)) {
-        throw new AligndialError(`${path}: the checkpoint was saved with ${field} = ${JSON.stringify(saved[field])}, this run has ${JSON.stringify(value)}`, {
+        throw new AligndialError(`${path}: the checkpoint was saved with ${field} = ${describeValue(saved[field])}, this run has ${describeValue(value)}`, {
           hint: 'Resume with the same data and batch settings, or start a new run in another output directory.',
         });
       }
