@@ -19,7 +19,7 @@ export interface ExperimentCommandOptions {
   reward: string;
   prompts?: string;
   evalPrompts: number;
-  trainPrompts?: number;
+  trainPrompts: number;
   pairSamples: number;
   samples: number;
   maxNewTokens: number;
@@ -62,14 +62,14 @@ export function registerExperimentCommand(program: Command): void {
     .option('--reward <spec>', 'lexicon (built-in sentiment word counts: positive − negative) or a JS module exporting (continuation, prompt) => number', 'lexicon')
     .option('--prompts <file>', 'prompts (.jsonl with "prompt", or one per line); default: 144 built-in story openings')
     .option('--eval-prompts <n>', 'prompts held out for evaluation (never trained or selected on)', intOption(1), 30)
-    .option('--train-prompts <n>', 'use at most this many of the remaining prompts for pairs', intOption(2))
+    .option('--train-prompts <n>', 'use at most this many of the remaining prompts for pairs (one pair each unless all its samples tie)', intOption(2), 90)
     .option('--pair-samples <n>', 'samples per training prompt; the best and worst by reward form its pair', intOption(2, 1024), 8)
     .option('--samples <n>', 'seeded samples per evaluation prompt', intOption(1, 1024), 8)
     .option('--max-new-tokens <n>', 'tokens per sample', intOption(1, 4096), 48)
     .option('--temperature <t>', 'sampling temperature (pairs and evaluation)', numberOption(Number.MIN_VALUE), 1)
     .option('--beta <list>', 'DPO β values to choose from', list(numberOption(Number.MIN_VALUE)), [0.1, 0.5])
     .option('--lr <list>', 'learning rates to choose from', list(numberOption(Number.MIN_VALUE)), [1e-4, 1e-3, 5e-3])
-    .option('--epochs <list>', 'epoch counts to choose from (one run per β × lr, evaluated after each)', list(intOption(1, 10_000)), [3, 10])
+    .option('--epochs <list>', 'epoch counts to choose from (one run per β × lr, evaluated after each)', list(intOption(1, 10_000)), [2, 5])
     .option('--selection-holdout <f>', 'fraction of the training pairs held out to choose β, lr and epochs (by held-out DPO loss)', numberOption(0, 0.9), 0.2)
     .option('--batch-size <n>', 'pairs per DPO step', intOption(1, 4096), 4)
     .option('--warmup-ratio <f>', 'linear warm-up as a fraction of the longest run; constant learning rate after it', numberOption(0, 1), 0.1)
