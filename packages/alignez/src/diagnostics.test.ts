@@ -26,6 +26,9 @@ describe('AlignEZ diagnostics', () => {
     expect(d.helpMeanCosine[0]).toBeGreaterThan(0.99);
     expect(d.folds).toBe(5);
     expect(Math.abs(d.heldOut[0].effectSize)).toBeLessThan(0.8);
+    // The signal is there: the contrastive direction mean(help − harm) separates held-out pairs.
+    expect(d.contrastHeldOut[0].pairAccuracy).toBeGreaterThan(0.95);
+    expect(d.contrastHeldOut[0].effectSize).toBeGreaterThan(2);
     // The edit then removes the shared component: nearly all of x.
     expect(d.editScale[0]).toBeGreaterThan(0.9);
   });
@@ -44,6 +47,7 @@ describe('AlignEZ diagnostics', () => {
     const d = alignEzDiagnostics(pairs, fits);
     expect(d.folds).toBe(0);
     expect(d.heldOut).toEqual([]);
+    expect(d.contrastHeldOut).toEqual([]);
   });
 
   it('alignEzEditVector: with θ_help = θ_harm the edit is x minus its component along θ', () => {

@@ -22,6 +22,12 @@ export interface AlignEzDiagnostics {
   helpMeanCosine: number[];
   /** Cross-fitted projections of held-out pairs on θ_help (folds: each pair is projected on directions fitted without it). */
   heldOut: HeldOutProjection[];
+  /**
+   * The same on the contrastive direction mean(Φ_help − Φ_harm) of the other folds (what CAA would use): whether
+   * the layer's Φ carries the preference linearly at all. Separation here but not on θ_help means AlignEZ's
+   * uncentred top singular vector misses a signal that is there; no separation on either means Φ does not hold it.
+   */
+  contrastHeldOut: HeldOutProjection[];
   /** Folds of the cross-fit (0 when there are too few pairs: heldOut is then empty). */
   folds: number;
   /** Mean ‖x̂ − x‖ / ‖x‖ of the α = 1 edit (global directions) over the fitted samples' Φ, per layer: the edit's relative size. */
@@ -68,23 +74,36 @@ export function alignEzDiagnostics(
   });
   const folds = Math.min(options.folds ?? 5, n >= 4 ? n : 0);
   const heldOut: HeldOutProjection[] = [];
+  const contrastHeldOut: HeldOutProjection[] = [];
   if (folds >= 2) {
     for (const l of layers) {
-      const help: number[] = new Array(n);
-      const harm: number[] = new Array(n);
-      for (let f = 0; f < folds; f++) {
-        const train = [];
-        for (let i = 0; i < n; i++) if (i % folds !== f) train.push(pairs.help[i][l]);
-        const theta = topSingularVector(train).vector;
-        for (let i = f; i < n; i += folds) {
-          help[i] = dot(pairs.help[i][l], theta);
-          harm[i] = dot(pairs.harm[i][l], theta);
-        }
-      }
-      heldOut.push(projectionStats(help, harm));
+      const theta = (rows: number[]) => topSingularVector(rows.map((i) => pairs.help[i][l])).vector;
+      const contrast = (rows: number[]) => {
+        const d = meanVector(rows.map((i) => Float32Array.from(pairs.help[i][l], (v, j) => v - pairs.harm[i][l][j])));
+        const len = norm(d);
+        return len > 0 ? d.map((v) => v / len) : d;
+      };
+      heldOut.push(crossFit(pairs, l, n, folds, theta));
+      contrastHeldOut.push(crossFit(pairs, l, n, folds, contrast));
     }
   }
-  return { helpHarmCosine, helpMeanCosine, heldOut, folds: folds >= 2 ? folds : 0, editScale };
+  return { helpHarmCosine, helpMeanCosine, heldOut, contrastHeldOut, folds: folds >= 2 ? folds : 0, editScale };
+}
+
+/** Projections of each fold's pairs on a direction fitted on the other folds (`fit` gets their pair indices). */
+function crossFit(pairs: PairEmbeddings, l: number, n: number, folds: number, fit: (rows: number[]) => ArrayLike<number>): HeldOutProjection {
+  const help: number[] = new Array(n);
+  const harm: number[] = new Array(n);
+  for (let f = 0; f < folds; f++) {
+    const rows: number[] = [];
+    for (let i = 0; i < n; i++) if (i % folds !== f) rows.push(i);
+    const direction = fit(rows);
+    for (let i = f; i < n; i += folds) {
+      help[i] = dot(pairs.help[i][l], direction);
+      harm[i] = dot(pairs.harm[i][l], direction);
+    }
+  }
+  return projectionStats(help, harm);
 }
 
 function projectionStats(help: readonly number[], harm: readonly number[]): HeldOutProjection {

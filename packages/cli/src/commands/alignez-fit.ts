@@ -35,7 +35,8 @@ export interface AlignezFitSummary {
   /**
    * Per layer of the model (index = layer): cos(θ_help, θ_harm) (paper Fig. 4c), cos(θ_help, mean Φ_help),
    * the cross-fitted projection of held-out helpful vs harmful samples on θ_help (means, effect size, pair
-   * accuracy) and the α = 1 edit's size relative to the MLP output.
+   * accuracy), the same on the contrastive direction mean(Φ_help − Φ_harm) (does Φ hold the preference at all?),
+   * and the α = 1 edit's size relative to the MLP output.
    */
   diagnostics?: {
     layer: number;
@@ -46,6 +47,8 @@ export interface AlignezFitSummary {
     heldOutHarm?: number;
     heldOutEffectSize?: number;
     heldOutPairAccuracy?: number;
+    contrastEffectSize?: number;
+    contrastPairAccuracy?: number;
     editScale: number;
   }[];
   seconds: number;
@@ -86,6 +89,7 @@ export function diagnosticsRows(d: AlignEzDiagnostics, edited: readonly number[]
     ...(d.heldOut[l]
       ? { heldOutHelp: r4(d.heldOut[l].help), heldOutHarm: r4(d.heldOut[l].harm), heldOutEffectSize: r4(d.heldOut[l].effectSize), heldOutPairAccuracy: r4(d.heldOut[l].pairAccuracy) }
       : {}),
+    ...(d.contrastHeldOut?.[l] ? { contrastEffectSize: r4(d.contrastHeldOut[l].effectSize), contrastPairAccuracy: r4(d.contrastHeldOut[l].pairAccuracy) } : {}),
     editScale: r4(d.editScale[l]),
   }));
 }
