@@ -79,7 +79,7 @@ export function alignEzDiagnostics(
     for (const l of layers) {
       const theta = (rows: number[]) => topSingularVector(rows.map((i) => pairs.help[i][l])).vector;
       const contrast = (rows: number[]) => {
-        const d = meanVector(rows.map((i) => Float32Array.from(pairs.help[i][l], (v, j) => v - pairs.harm[i][l][j])));
+        const d = meanVector(rows.map((i) => Float32Array.from(pairs.help[i][l], (v: number, j: number) => v - pairs.harm[i][l][j])));
         const len = norm(d);
         return len > 0 ? d.map((v) => v / len) : d;
       };

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tokenizer, configForShape, createModelDecoder, createRandomModel, createSyntheticTokenizerJson, initBackend } from '@aligndial/core';
+import { Tokenizer, createModelDecoder, initBackend } from '@aligndial/core';
+import { configForShape, createRandomModel, createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { distinctN } from './fluency.js';
 import { parseMethod, parseMethods } from './methods.js';
