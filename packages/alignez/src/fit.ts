@@ -8,6 +8,7 @@ import { topSingularVector } from './power-iteration.js';
 import type { PreferenceDataSettings, PreferenceRecord } from './preference-data.js';
 import type { PreferenceTemplates } from './templates.js';
 import { cosine } from './vector-math.js';
+import { alignEzDiagnostics } from './diagnostics.js';
 
 export interface FitAlignEzOptions {
   model: Transformer;
@@ -43,7 +44,8 @@ export function sampleText(record: PreferenceRecord, side: 'helpful' | 'harmful'
  *    (mean-over-layers cosine > maxPairCosine);
  * 3. global θ_help,l / θ_harm,l = top right singular vectors (power iteration; sign: each side projects positively);
  * 4. keeps the `layers` layers whose θ_help agrees most (summed cosine) with the other layers;
- * 5. in knn mode, keeps the kept pairs' embeddings at those layers for per-query directions.
+ * 5. in knn mode, keeps the kept pairs' embeddings at those layers for per-query directions;
+ * 6. records diagnostics for every layer (manifest `alignez.diagnostics`, see {@link alignEzDiagnostics}).
  */
 export function fitAlignEz(options: FitAlignEzOptions): AlignEzEdits {
   const { model, tokenizer, records } = options;
@@ -124,6 +126,10 @@ export function fitAlignEz(options: FitAlignEzOptions): AlignEzEdits {
       helpHarmCosine: layers.map((l) => cosine(helpFits[l].vector, harmFits[l].vector)),
       helpSingularValue: layers.map((l) => helpFits[l].singularValue),
       harmSingularValue: layers.map((l) => harmFits[l].singularValue),
+      diagnostics: alignEzDiagnostics(
+        { help: kept.map((p) => p.help), harm: kept.map((p) => p.harm) },
+        { help: helpFits.map((f) => f.vector), harm: harmFits.map((f) => f.vector) },
+      ),
     },
   };
   const edits: AlignEzEdits = {
