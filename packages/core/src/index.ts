@@ -1,6 +1,7 @@
 // Public API of @aligndial/core. This file only re-exports.
 export * from './runtime/index.js';
 export * from './model/index.js';
+export * from './engine/index.js';
 export * from './generation/index.js';
 export * from './io/index.js';
 export * from './tokenizer/index.js';

@@ -9,6 +9,8 @@ export const WEIGHT_STORAGES: readonly WeightStorage[] = ['f32', 'bf16', 'int8']
 /** Bytes per parameter of each storage type (int8: one byte plus a 4-byte scale per 32). */
 export const STORAGE_BYTES: Record<WeightStorage, number> = { f32: 4, bf16: 2, int8: 1 + 4 / 32 };
 
+/** Elements sampled per tensor by `weightsHash` (model/fingerprint.ts). */
+export const HASH_SAMPLES = 256;
 const ROWS_PER_COPY = 1 << 22; // elements converted per pass when loading (bounds the scratch size)
 
 let nextId = 1;
@@ -41,6 +43,11 @@ export class EngineMatrix {
     readonly storage: WeightStorage,
     /** Names the matrix in errors (e.g. `model.layers.3.mlp`). */
     readonly name: string,
+    /**
+     * Whether the equivalent tfjs weight is Wᵀ ([in, out], linear layers) rather than W (embeddings):
+     * decides which elements `hashSamples` reports, so fingerprints match the tfjs-held model's.
+     */
+    readonly tfTransposed = true,
   ) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) throw new AligndialError(`${name}: invalid matrix shape [${rows}, ${cols}]`);
     this.engine = getEngine();
@@ -49,11 +56,33 @@ export class EngineMatrix {
     this.weights = this.engine.memory.alloc(rows * this.ld * elementBytes, name);
     this.scales = storage === 'int8' ? this.engine.memory.alloc(rows * (this.ld / 32) * 4, `${name} (scales)`) : 0;
     registry.set(this.id, this);
+    const size = rows * cols;
+    const count = Math.min(size, HASH_SAMPLES);
+    this.sampleAt = new Int32Array(count);
+    for (let k = 0; k < count; k++) {
+      const i = Math.floor((k * size) / count); // index into the tfjs layout, as weightsHash samples it
+      this.sampleAt[k] = tfTransposed ? (i % rows) * cols + Math.floor(i / rows) : i;
+    }
+    this.samples = new Float32Array(count);
+  }
+
+  /** Positions (row·cols + col) of the hash samples, ascending in the tfjs layout. */
+  private readonly sampleAt: Int32Array;
+  /** The values written at those positions, before any rounding to the storage type. */
+  private readonly samples: Float32Array;
+
+  /**
+   * The values that fingerprinting samples from the tfjs layout (`SAMPLES_PER_TENSOR` strided
+   * elements), as loaded — before bf16 rounding or int8 quantization, so a model's fingerprint does
+   * not depend on how the engine stores it.
+   */
+  hashSamples(): Float32Array {
+    return this.samples.slice();
   }
 
   /** A matrix holding `data` ([rows, cols] float32, row-major) in `storage`. */
-  static fromFloat32(data: Float32Array, rows: number, cols: number, storage: WeightStorage, name: string): EngineMatrix {
-    const m = new EngineMatrix(rows, cols, storage, name);
+  static fromFloat32(data: Float32Array, rows: number, cols: number, storage: WeightStorage, name: string, tfTransposed = true): EngineMatrix {
+    const m = new EngineMatrix(rows, cols, storage, name, tfTransposed);
     m.writeRows(0, data);
     return m;
   }
@@ -83,6 +112,11 @@ export class EngineMatrix {
       throw new AligndialError(`${this.name}: cannot write ${src.length} values at row ${row0} of a [${this.rows}, ${K}] matrix`);
     }
     const mem = this.engine.memory;
+    const lo = row0 * K, hi = (row0 + n) * K;
+    for (let k = 0; k < this.sampleAt.length; k++) {
+      const at = this.sampleAt[k];
+      if (at >= lo && at < hi) this.samples[k] = data instanceof Float32Array ? data[at - lo] : bf16Float32(data.bf16.subarray(at - lo, at - lo + 1))[0];
+    }
     if (!(data instanceof Float32Array) && this.storage === 'bf16') {
       mem.u16(this.weights + row0 * K * 2, n * K).set(data.bf16);
       return;
@@ -115,7 +149,7 @@ export class EngineMatrix {
   }
 
   /** y [M, rows] = x [M, cols] · Wᵀ (+ bias), written into `out` when given. */
-  linear(x: Float32Array, M: number, out = new Float32Array(M * this.rows), bias?: Float32Array): Float32Array {
+  linear(x: Float32Array, M: number, out: Float32Array = new Float32Array(M * this.rows), bias?: Float32Array): Float32Array {
     this.assertLive();
     const { rows: N, cols: K, ld } = this;
     if (x.length !== M * K) throw new AligndialError(`${this.name}: input has ${x.length} values; expected ${M} × ${K}`);
@@ -141,7 +175,7 @@ export class EngineMatrix {
   }
 
   /** dX [M, cols] = dY [M, rows] · W: the input gradient of `linear`. */
-  linearGrad(dy: Float32Array, M: number, out = new Float32Array(M * this.cols)): Float32Array {
+  linearGrad(dy: Float32Array, M: number, out: Float32Array = new Float32Array(M * this.cols)): Float32Array {
     this.assertLive();
     const { rows: N, cols: K, ld } = this;
     if (dy.length !== M * N) throw new AligndialError(`${this.name}: gradient has ${dy.length} values; expected ${M} × ${N}`);
@@ -158,7 +192,7 @@ export class EngineMatrix {
   }
 
   /** Rows `ids` of W as float32 [ids.length, cols] (an embedding lookup). */
-  gatherRows(ids: ArrayLike<number>, out = new Float32Array(ids.length * this.cols)): Float32Array {
+  gatherRows(ids: ArrayLike<number>, out: Float32Array = new Float32Array(ids.length * this.cols)): Float32Array {
     this.assertLive();
     const { cols: K, ld } = this;
     const mem = this.engine.memory;

@@ -24,8 +24,14 @@ export {
   validateCheckpoint,
 } from './weights-io.js';
 export type { HfTensorSource } from './weights-io.js';
-export { loadModel, loadModelConfig, loadGenerationDefaults, saveModel, assertModelDir } from './pretrained.js';
-export type { GenerationDefaults } from './pretrained.js';
+export { loadModel, loadModelConfig, loadGenerationDefaults, saveModel, assertModelDir, resolveWeightStorage } from './pretrained.js';
+export type { GenerationDefaults, LoadModelOptions } from './pretrained.js';
+export { parseWeightsChoice, autoStorage, assertFitsEngine, buildEngineTransformer, WEIGHTS_CHOICES } from './engine-weights.js';
+export type { WeightsChoice } from './engine-weights.js';
+export { linear, linearWeightShape, linearWeightValues, toVariable } from './linear-weight.js';
+export type { LinearWeight } from './linear-weight.js';
+export { MATRIX_FIELDS } from './decoder-layer.js';
+export type { MatrixField } from './decoder-layer.js';
 export { createRandomModel, configForShape, MODEL_SHAPES } from './random-model.js';
 export type { ModelShapeName, RandomModelOptions } from './random-model.js';
 export { configHash, structuralConfig, weightsHash, modelFingerprint, STRUCTURAL_CONFIG_FIELDS } from './fingerprint.js';

@@ -5,6 +5,10 @@ import { readJsonFile, writeJsonFile } from '../util/json-file.js';
 import { type ModelConfig, parseModelConfig, toHfConfig } from './config.js';
 import type { Transformer } from './transformer.js';
 import { loadTransformerWeights, saveTransformerWeights } from './weights-io.js';
+import type { WeightStorage } from '../engine/engine-matrix.js';
+import { engineAvailable } from '../engine/availability.js';
+import { tf } from '../runtime/tf.js';
+import { type WeightsChoice, autoStorage } from './engine-weights.js';
 
 /** Checks that `dir` is an existing directory; the error says what was expected there. */
 export function assertModelDir(dir: string): void {
@@ -19,9 +23,33 @@ export function loadModelConfig(dir: string): ModelConfig {
   return parseModelConfig(readJsonFile(path, 'model config'), path);
 }
 
+/** How `loadModel` holds the weights. */
+export interface LoadModelOptions {
+  /**
+   * Frozen matrices in the matmul engine (wasm and cpu backends) stored as f32, bf16 or int8, or
+   * `auto` (the checkpoint's dtype: bf16 for BF16 files, else f32). Left out: every weight is a
+   * tfjs Variable (trainable, any backend) — today's path. On the node backends the engine is not
+   * used: `auto`/`f32` load tfjs Variables there, and bf16/int8 are refused.
+   */
+  weights?: WeightsChoice;
+}
+
 /** Loads a Hugging Face model directory's config and weights (call `initBackend` first). */
-export function loadModel(dir: string): Transformer {
-  return loadTransformerWeights(loadModelConfig(dir), dir);
+export function loadModel(dir: string, options: LoadModelOptions = {}): Transformer {
+  const config = loadModelConfig(dir);
+  return loadTransformerWeights(config, dir, { storage: resolveWeightStorage(dir, options.weights) });
+}
+
+/** The engine storage for `choice` on the active backend, or undefined for tfjs Variables. */
+export function resolveWeightStorage(dir: string, choice: WeightsChoice | undefined): WeightStorage | undefined {
+  if (choice === undefined) return undefined;
+  if (!engineAvailable()) {
+    if (choice === 'auto' || choice === 'f32') return undefined;
+    throw new AligndialError(`--weights ${choice} needs the wasm or cpu backend (the ${tf.getBackend()} backend multiplies float32 tfjs tensors).`, {
+      hint: 'Use --weights auto or f32 here, or --backend wasm.',
+    });
+  }
+  return choice === 'auto' ? autoStorage(dir) : choice;
 }
 
 /** Defaults from `generation_config.json`, when the directory has one. */
