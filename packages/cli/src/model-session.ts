@@ -11,11 +11,13 @@ import {
   type StepDecoder,
   type Tokenizer,
   type Transformer,
+  type WeightsChoice,
   createModelDecoder,
   generate,
   loadGenerationDefaults,
 } from '@aligndial/core';
 import { type Command, Option } from 'commander';
+import { addEngineFlags } from './engine-flags.js';
 import { loadPretrained } from './load-pretrained.js';
 import { numberOption } from './option-parsers.js';
 
@@ -23,6 +25,10 @@ import { numberOption } from './option-parsers.js';
 export interface ModelSessionOptions {
   model: string;
   backend?: BackendName | 'auto';
+  /** `--weights`: storage of frozen matrices in the matmul engine (default auto). */
+  weights?: WeightsChoice;
+  /** `--threads`: the matmul engine's thread count. */
+  threads?: number;
   /** A CLM adapter directory (`aligndial clm train/expand --out`). */
   adapter?: string;
   /** Default λ when an adapter is loaded (1 = aligned). */
@@ -93,7 +99,7 @@ export async function openModelSession(options: ModelSessionOptions): Promise<Mo
   if (options.lambda !== undefined && !options.adapter) throw new AligndialError('--lambda needs --adapter DIR (a CLM adapter)');
   if (options.editStrength !== undefined && !options.edits) throw new AligndialError('--edit-strength needs --edits DIR (fitted AlignEZ directions)');
   if (options.adapter) readAdapterManifest(options.adapter); // a bad adapter fails before the (large) base is read
-  const { model: base, tokenizer, backend } = await loadPretrained(options.model, options.backend);
+  const { model: base, tokenizer, backend } = await loadPretrained(options.model, options.backend, options);
   let clm: ClmModel | undefined;
   let edits: Edits | undefined;
   try {
@@ -168,9 +174,10 @@ export async function openModelSession(options: ModelSessionOptions): Promise<Mo
  * `--edits`/`--edit-strength`) to a command, so every generating command accepts the same ones.
  */
 export function addModelSessionFlags(command: Command): Command {
-  return command
+  command
     .requiredOption('--model <dir>', 'model directory (config.json, model.safetensors, tokenizer.json)')
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
+    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)');
+  return addEngineFlags(command)
     .option('--adapter <dir>', 'CLM adapter directory (from `aligndial clm train`)')
     .addOption(
       new Option('--lambda <λ>', 'alignment strength with --adapter: 0 = base, 1 = aligned (default), >1 extrapolates').argParser(numberOption()),

@@ -203,6 +203,6 @@ export function lambdaForward(
     const normed = rmsNorm(out, host.weights.norm, host.config.rmsNormEps) as tf.Tensor3D;
     const [aligned, ref] = tf.split(normed, 2, 0) as [tf.Tensor3D, tf.Tensor3D];
     const mixed = mixLogits(aligned, ref, lambda);
-    return tf.reshape(tf.matMul(tf.reshape(mixed, [B * T2, D]) as tf.Tensor2D, host.headWeight(options.training)), [B, T2, vocabSize]) as tf.Tensor3D;
+    return tf.reshape(host.head(tf.reshape(mixed, [B * T2, D]) as tf.Tensor2D, options.training), [B, T2, vocabSize]) as tf.Tensor3D;
   });
 }

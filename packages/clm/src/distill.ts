@@ -99,7 +99,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   } as const;
   const maxGradNorm = options.maxGradNorm ?? 1;
   // A tied LM head trains only when the embedding does.
-  const embedTrains = [...variables.values()].includes(student.weights.embed);
+  const embedTrains = [...variables.values()].includes(student.weights.embed as tf.Variable);
   const studentLogits = options.studentLogits ?? ((batch, training) => student.forward(batch.inputIds, { attentionMask: batch.attentionMask, training: training && embedTrains }));
   const optimizer = new AdamW(variables, { weightDecay: options.weightDecay ?? 0, excludeFromWeightDecay: isBiasOrNormParameter });
   const rng = new Rng(options.seed ?? 0);

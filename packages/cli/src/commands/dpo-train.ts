@@ -10,6 +10,7 @@ import {
   parseTrainableSpec,
 } from '@aligndial/dpo';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type EngineFlags, engineOptions } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { checkTrainFlags, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
@@ -46,6 +47,9 @@ export interface DpoTrainCommandOptions {
   skipInvalid?: boolean;
   resume?: boolean;
   backend?: BackendName | 'auto';
+  /** `--weights` / `--threads` (see engine-flags.ts). */
+  weights?: EngineFlags['weights'];
+  threads?: number;
 }
 
 /** What `aligndial dpo train` prints (one JSON line) when it is done. */
@@ -118,6 +122,8 @@ export function registerDpoCommand(program: Command): void {
     .option('--skip-invalid', 'drop invalid rows (reported) instead of stopping at the first one')
     .option('--resume', 'continue from the newest checkpoint in --out')
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
+    .addOption(engineOptions()[0])
+    .addOption(engineOptions()[1])
     .addHelpText(
       'after',
       '\nExamples:\n  aligndial dpo train --model ./sft --data prefs.jsonl --out ./dpo --beta 0.1 --lr 5e-6 --epochs 1\n  aligndial dpo train --model ./sft --data dpo_en_demo.json --out ./dpo --trainable bottom:1 --loss sigmoid,sft --loss-weights 1,0.2 --resume',
@@ -140,7 +146,7 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
   const started = performance.now();
   checkTrainFlags(options);
   const trainable = parseTrainableSpec(options.trainable);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
+  const { model, tokenizer } = await loadPretrained(options.model, options.backend, options);
   const maxLength = options.maxLength ?? Math.min(1024, model.config.maxPositionEmbeddings);
   const data = await preparePreferences(options, tokenizer, maxLength, stderr);
   const progress = trainingProgress('dpo', 'reference log-probs');

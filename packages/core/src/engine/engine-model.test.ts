@@ -62,9 +62,9 @@ describe('the engine linear op', () => {
     const matrix = EngineMatrix.fromFloat32(w.dataSync() as Float32Array, N, K, 'f32', 'grad test');
     const x = tf.randomNormal([M, K], 0, 1, 'float32', 4) as tf.Tensor2D;
     const r = tf.randomNormal([M, N], 0, 1, 'float32', 5);
-    const f = (t: tf.Tensor2D) => tf.sum(tf.mul(engineLinear(t, matrix), r)) as tf.Scalar;
+    const f = (t: tf.Tensor) => tf.sum(tf.mul(engineLinear(t as tf.Tensor2D, matrix), r)) as tf.Scalar;
     const grad = tf.grad(f)(x);
-    const reference = tf.grad((t: tf.Tensor2D) => tf.sum(tf.mul(tf.matMul(t, w, false, true), r)) as tf.Scalar)(x);
+    const reference = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.matMul(t as tf.Tensor2D, w as tf.Tensor2D, false, true), r)) as tf.Scalar)(x);
     expect(relativeError(grad.dataSync() as Float32Array, reference.dataSync() as Float32Array)).toBeLessThan(1e-6);
     // Central differences in float32: step 1e-2 on a linear function is exact up to rounding.
     const xs = x.dataSync() as Float32Array;
