@@ -14,6 +14,7 @@ declare global {
     }
     class Module {
       constructor(bytes: Uint8Array);
+      static exports(module: Module): { name: string; kind: string }[];
     }
     class Instance {
       constructor(module: Module, imports: Record<string, Record<string, unknown>>);

@@ -8,8 +8,9 @@
 // computed by the same sequence of float operations whatever the range or tile it falls in, so
 // results do not depend on the number of threads.
 //
-// Rules for running on a shared memory from several instances at once: no static data and no
-// shadow stack (every function is a leaf working on registers), so instances never collide.
+// Rules for running on a shared memory from several instances at once: no static data, and each
+// instance's shadow stack pointer is set to its own region by the thread pool (tile accumulators may
+// spill to the stack), so instances never collide.
 #include <stddef.h>
 #include <stdint.h>
 #include <wasm_simd128.h>
