@@ -32,6 +32,8 @@ export { linear, linearWeightShape, linearWeightValues, toVariable } from './lin
 export type { LinearWeight } from './linear-weight.js';
 export { MATRIX_FIELDS } from './decoder-layer.js';
 export type { MatrixField } from './decoder-layer.js';
+export { writeRandomCheckpoint, parseTorchDtype } from './random-checkpoint.js';
+export type { RandomCheckpointDtype, RandomCheckpointOptions } from './random-checkpoint.js';
 export { createRandomModel, configForShape, MODEL_SHAPES } from './random-model.js';
 export type { ModelShapeName, RandomModelOptions } from './random-model.js';
 export { configHash, structuralConfig, weightsHash, modelFingerprint, STRUCTURAL_CONFIG_FIELDS } from './fingerprint.js';
