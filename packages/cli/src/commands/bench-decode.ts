@@ -1,5 +1,6 @@
 import { type ClmDecodeBenchmark, runClmDecodeBenchmark } from '@aligndial/clm';
-import { type BackendName, KVCache, initBackend, loadModel, tf } from '@aligndial/core';
+import { AligndialError, type BackendName, KVCache, type WeightsChoice, WEIGHTS_CHOICES, backendInfo, countParameters, initBackend, loadModel, tf, type Transformer } from '@aligndial/core';
+import { applyEngineFlags } from '../engine-flags.js';
 import type { Command } from 'commander';
 import { intOption, numberOption } from '../option-parsers.js';
 
@@ -12,12 +13,21 @@ interface BenchDecodeOptions {
   warmup: number;
   rounds: number;
   backend?: BackendName | 'auto';
+  /** Storage types to compare, measured in alternating rounds: auto, f32, bf16, int8, or tfjs (Variables, no engine). */
+  weights?: string;
+  threads?: number;
   json?: boolean;
 }
 
 /** Tokens/s for prefill and decode, measured on the real forward pass with a KV cache. */
 export interface DecodeBenchmark {
   backend: string;
+  /** How the matrices were held: f32/bf16/int8 in the engine, or tfjs. */
+  weights: string;
+  /** Engine threads (absent for tfjs weights). */
+  threads?: number;
+  /** Effective prefill throughput: 2 · parameters · prompt tokens / prefill seconds. */
+  prefillGflops: number;
   promptTokens: number;
   decodeTokens: number;
   /** Rounds measured; the figures below are medians over them. */
@@ -40,7 +50,9 @@ export function registerBenchDecodeCommand(bench: Command): void {
     .option('--warmup <n>', 'untimed decode steps first', intOption(0, 1000), 8)
     .option('--rounds <n>', 'timed rounds (medians are reported)', intOption(1, 100), 3)
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
-    .option('--json', 'print JSON')
+    .option('--weights <list>', `comma-separated storage types to compare in alternating rounds: ${WEIGHTS_CHOICES.join(', ')}, tfjs (Variables, no engine)`, 'auto')
+    .option('--threads <n>', 'engine threads (env ALIGNDIAL_THREADS; default measured)', intOption(1, 256))
+    .option('--json', 'print JSON (one object per storage type, in an array when several)')
     .action(async (options: BenchDecodeOptions) => {
       if (options.adapter) {
         const clm = await runBenchDecodeClm(options);
@@ -55,12 +67,14 @@ export function registerBenchDecodeCommand(bench: Command): void {
         }
         return;
       }
-      const result = await runBenchDecode(options);
-      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      const results = await runBenchDecodeAll(options);
+      if (options.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results)}\n`);
       else {
-        process.stdout.write(
-          `backend ${result.backend}, median of ${result.rounds} rounds\nprefill: ${result.promptTokens} tokens, ${result.prefillTokensPerSecond.toFixed(1)} tokens/s\ndecode:  ${result.decodeTokens} tokens, ${result.decodeTokensPerSecond.toFixed(1)} tokens/s (${result.msPerToken.toFixed(2)} ms/token; best round ${result.bestDecodeTokensPerSecond.toFixed(1)} tokens/s)\n`,
-        );
+        for (const result of results) {
+          process.stdout.write(
+            `backend ${result.backend}, weights ${result.weights}${result.threads ? `, ${result.threads} engine threads` : ''}, median of ${result.rounds} rounds\nprefill: ${result.promptTokens} tokens, ${result.prefillTokensPerSecond.toFixed(1)} tokens/s (${result.prefillGflops.toFixed(1)} GFLOP/s)\ndecode:  ${result.decodeTokens} tokens, ${result.decodeTokensPerSecond.toFixed(1)} tokens/s (${result.msPerToken.toFixed(2)} ms/token; best round ${result.bestDecodeTokensPerSecond.toFixed(1)} tokens/s)\n`,
+          );
+        }
       }
     });
 }
@@ -79,45 +93,83 @@ export function runBenchDecodeClm(options: BenchDecodeOptions): Promise<ClmDecod
   });
 }
 
-export async function runBenchDecode(options: BenchDecodeOptions): Promise<DecodeBenchmark> {
-  const info = await initBackend(options.backend);
-  const model = loadModel(options.model);
-  const V = model.config.vocabSize;
-  const prompt = Array.from({ length: options.prompt }, (_, i) => (i * 7919 + 3) % V);
-  const argmaxOf = (logits: tf.Tensor3D) => {
-    const id = tf.tidy(() => tf.argMax(tf.reshape(logits, [V])).dataSync()[0]);
-    logits.dispose();
-    return id;
-  };
-  // Warm-up: compiles/initialises kernels for both shapes.
-  const warm = new KVCache();
-  let token = argmaxOf(model.forward([prompt], { cache: warm, lastTokenOnly: true }));
-  for (let i = 0; i < options.warmup; i++) token = argmaxOf(model.forward([[token]], { cache: warm }));
-  warm.dispose();
+/** Parses `--weights` for the benchmark: a comma-separated list of storage types (and `tfjs`). */
+function parseWeightsList(value: string | undefined): (WeightsChoice | 'tfjs')[] {
+  const allowed = [...WEIGHTS_CHOICES, 'tfjs'];
+  const list = (value ?? 'auto').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  for (const v of list) if (!allowed.includes(v)) throw new AligndialError(`--weights: unknown storage type "${v}"`, { hint: `Use a comma-separated list of: ${allowed.join(', ')}.` });
+  return list as (WeightsChoice | 'tfjs')[];
+}
 
-  // Several rounds, each from a fresh cache; the median resists a busy machine's outliers.
-  const rounds: { prefillSeconds: number; decodeSeconds: number }[] = [];
-  for (let round = 0; round < options.rounds; round++) {
-    const cache = new KVCache();
-    const t0 = performance.now();
-    token = argmaxOf(model.forward([prompt], { cache, lastTokenOnly: true }));
-    const t1 = performance.now();
-    for (let i = 0; i < options.tokens; i++) token = argmaxOf(model.forward([[token]], { cache }));
-    const t2 = performance.now();
-    cache.dispose();
-    rounds.push({ prefillSeconds: (t1 - t0) / 1000, decodeSeconds: (t2 - t1) / 1000 });
+/** Decode speed for one model directory (the first `--weights` storage type). */
+export async function runBenchDecode(options: BenchDecodeOptions): Promise<DecodeBenchmark> {
+  return (await runBenchDecodeAll({ ...options, weights: parseWeightsList(options.weights)[0] }))[0];
+}
+
+/**
+ * Decode speed for each storage type in `--weights`, the models loaded side by side and measured in
+ * alternating rounds (a busy machine's slow phases then hit every storage type alike).
+ */
+export async function runBenchDecodeAll(options: BenchDecodeOptions): Promise<DecodeBenchmark[]> {
+  const info = await initBackend(options.backend);
+  applyEngineFlags({ threads: options.threads });
+  const kinds = parseWeightsList(options.weights);
+  const models = kinds.map((k) => loadModel(options.model, { weights: k === 'tfjs' ? undefined : k }));
+  try {
+    const V = models[0].config.vocabSize;
+    const prompt = Array.from({ length: options.prompt }, (_, i) => (i * 7919 + 3) % V);
+    const argmaxOf = (logits: tf.Tensor3D) => {
+      const id = tf.tidy(() => tf.argMax(tf.reshape(logits, [V])).dataSync()[0]);
+      logits.dispose();
+      return id;
+    };
+    const decodeFrom = (model: Transformer, cache: KVCache, steps: number, first: number) => {
+      let token = first;
+      for (let i = 0; i < steps; i++) token = argmaxOf(model.forward([[token]], { cache }));
+      return token;
+    };
+    // Warm-up: compiles/initialises kernels for both shapes.
+    for (const model of models) {
+      const warm = new KVCache();
+      decodeFrom(model, warm, options.warmup, argmaxOf(model.forward([prompt], { cache: warm, lastTokenOnly: true })));
+      warm.dispose();
+    }
+    // Several rounds, each from a fresh cache, alternating storage types; medians resist outliers.
+    const rounds = models.map(() => [] as { prefillSeconds: number; decodeSeconds: number }[]);
+    for (let round = 0; round < options.rounds; round++) {
+      models.forEach((model, m) => {
+        const cache = new KVCache();
+        const t0 = performance.now();
+        const first = argmaxOf(model.forward([prompt], { cache, lastTokenOnly: true }));
+        const t1 = performance.now();
+        decodeFrom(model, cache, options.tokens, first);
+        const t2 = performance.now();
+        cache.dispose();
+        rounds[m].push({ prefillSeconds: (t1 - t0) / 1000, decodeSeconds: (t2 - t1) / 1000 });
+      });
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const params = countParameters(models[0].config);
+    const threads = backendInfo()?.engine?.threads;
+    return models.map((model, m) => {
+      const decodeSeconds = median(rounds[m].map((r) => r.decodeSeconds));
+      const prefillSeconds = median(rounds[m].map((r) => r.prefillSeconds));
+      const storage = model.weightStorage;
+      return {
+        backend: info.name,
+        weights: storage ?? 'tfjs',
+        ...(storage && threads ? { threads } : {}),
+        promptTokens: options.prompt,
+        decodeTokens: options.tokens,
+        rounds: options.rounds,
+        prefillTokensPerSecond: options.prompt / prefillSeconds,
+        prefillGflops: (2 * params * options.prompt) / prefillSeconds / 1e9,
+        decodeTokensPerSecond: options.tokens / decodeSeconds,
+        bestDecodeTokensPerSecond: options.tokens / Math.min(...rounds[m].map((r) => r.decodeSeconds)),
+        msPerToken: (decodeSeconds * 1000) / options.tokens,
+      };
+    });
+  } finally {
+    for (const model of models) model.dispose();
   }
-  model.dispose();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const decodeSeconds = median(rounds.map((r) => r.decodeSeconds));
-  return {
-    backend: info.name,
-    promptTokens: options.prompt,
-    decodeTokens: options.tokens,
-    rounds: options.rounds,
-    prefillTokensPerSecond: options.prompt / median(rounds.map((r) => r.prefillSeconds)),
-    decodeTokensPerSecond: options.tokens / decodeSeconds,
-    bestDecodeTokensPerSecond: options.tokens / Math.min(...rounds.map((r) => r.decodeSeconds)),
-    msPerToken: (decodeSeconds * 1000) / options.tokens,
-  };
 }
