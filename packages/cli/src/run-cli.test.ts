@@ -32,7 +32,7 @@ describe('aligndial command line', () => {
     await initBackend('wasm');
     const run = await cli('create-random', '--shape', 'tiny', '--out', model, '--seed', '5');
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ out: model, parameters: expect.any(Number), vocabSize: 300 });
+    expect(JSON.parse(run.stdout)).toEqual({ out: model, parameters: expect.any(Number), vocabSize: 300, dtype: 'float32' });
   });
 
   const generateArgs = ['generate', '--model', model, '--prompt', 'Once upon a time', '--max-new-tokens', '12', '--backend', 'wasm'];
