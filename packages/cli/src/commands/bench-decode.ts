@@ -1,5 +1,6 @@
 import { type ClmDecodeBenchmark, runClmDecodeBenchmark } from '@aligndial/clm';
-import { AligndialError, type BackendName, KVCache, type WeightsChoice, WEIGHTS_CHOICES, backendInfo, countParameters, initBackend, loadModel, tf, type Transformer } from '@aligndial/core';
+import { AligndialError, type BackendName, type WeightsChoice, WEIGHTS_CHOICES, backendInfo, countParameters, createModelDecoder, initBackend, loadModel } from '@aligndial/core';
+import { benchmarkDecoders } from '@aligndial/core/internal';
 import { applyEngineFlags } from '../engine-flags.js';
 import type { Command } from 'commander';
 import { intOption, numberOption } from '../option-parsers.js';
@@ -30,11 +31,10 @@ export interface DecodeBenchmark {
   prefillGflops: number;
   promptTokens: number;
   decodeTokens: number;
-  /** Rounds measured; the figures below are medians over them. */
+  /** Rounds measured; the figures below are medians over them (as with `--adapter`). */
   rounds: number;
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
-  bestDecodeTokensPerSecond: number;
   msPerToken: number;
 }
 
@@ -58,7 +58,7 @@ export function registerBenchDecodeCommand(bench: Command): void {
         const clm = await runBenchDecodeClm(options);
         if (options.json) process.stdout.write(`${JSON.stringify(clm)}\n`);
         else {
-          process.stdout.write(`backend ${clm.backend}; ${clm.decodeTokens} tokens after a ${clm.promptTokens}-token prompt\n`);
+          process.stdout.write(`backend ${clm.backend}; ${clm.decodeTokens} tokens after a ${clm.promptTokens}-token prompt, median of ${options.rounds} rounds\n`);
           for (const run of clm.runs) {
             const label = run.mode === 'base' ? 'base (single path)' : run.mode === 'clm' ? `CLM λ=${run.lambda}${run.lambda === 1 ? ' (single path)' : ' (dual path)'}` : `DeRa λ=${run.lambda}`;
             process.stdout.write(`${label.padEnd(28)} ${run.decodeTokensPerSecond.toFixed(1).padStart(8)} tokens/s  ${run.msPerToken.toFixed(2)} ms/token\n`);
@@ -72,7 +72,7 @@ export function registerBenchDecodeCommand(bench: Command): void {
       else {
         for (const result of results) {
           process.stdout.write(
-            `backend ${result.backend}, weights ${result.weights}${result.threads ? `, ${result.threads} engine threads` : ''}, median of ${result.rounds} rounds\nprefill: ${result.promptTokens} tokens, ${result.prefillTokensPerSecond.toFixed(1)} tokens/s (${result.prefillGflops.toFixed(1)} GFLOP/s)\ndecode:  ${result.decodeTokens} tokens, ${result.decodeTokensPerSecond.toFixed(1)} tokens/s (${result.msPerToken.toFixed(2)} ms/token; best round ${result.bestDecodeTokensPerSecond.toFixed(1)} tokens/s)\n`,
+            `backend ${result.backend}, weights ${result.weights}${result.threads ? `, ${result.threads} engine threads` : ''}, median of ${result.rounds} rounds\nprefill: ${result.promptTokens} tokens, ${result.prefillTokensPerSecond.toFixed(1)} tokens/s (${result.prefillGflops.toFixed(1)} GFLOP/s)\ndecode:  ${result.decodeTokens} tokens, ${result.decodeTokensPerSecond.toFixed(1)} tokens/s (${result.msPerToken.toFixed(2)} ms/token)\n`,
           );
         }
       }
@@ -107,8 +107,8 @@ export async function runBenchDecode(options: BenchDecodeOptions): Promise<Decod
 }
 
 /**
- * Decode speed for each storage type in `--weights`, the models loaded side by side and measured in
- * alternating rounds (a busy machine's slow phases then hit every storage type alike).
+ * Decode speed for each storage type in `--weights`: the models loaded side by side and measured with
+ * core's `benchmarkDecoders` (interleaved rounds, medians), so a busy machine hits them alike.
  */
 export async function runBenchDecodeAll(options: BenchDecodeOptions): Promise<DecodeBenchmark[]> {
   const info = await initBackend(options.backend);
@@ -116,45 +116,16 @@ export async function runBenchDecodeAll(options: BenchDecodeOptions): Promise<De
   const kinds = parseWeightsList(options.weights);
   const models = kinds.map((k) => loadModel(options.model, { weights: k === 'tfjs' ? undefined : k }));
   try {
-    const V = models[0].config.vocabSize;
-    const prompt = Array.from({ length: options.prompt }, (_, i) => (i * 7919 + 3) % V);
-    const argmaxOf = (logits: tf.Tensor3D) => {
-      const id = tf.tidy(() => tf.argMax(tf.reshape(logits, [V])).dataSync()[0]);
-      logits.dispose();
-      return id;
-    };
-    const decodeFrom = (model: Transformer, cache: KVCache, steps: number, first: number) => {
-      let token = first;
-      for (let i = 0; i < steps; i++) token = argmaxOf(model.forward([[token]], { cache }));
-      return token;
-    };
-    // Warm-up: compiles/initialises kernels for both shapes.
-    for (const model of models) {
-      const warm = new KVCache();
-      decodeFrom(model, warm, options.warmup, argmaxOf(model.forward([prompt], { cache: warm, lastTokenOnly: true })));
-      warm.dispose();
-    }
-    // Several rounds, each from a fresh cache, alternating storage types; medians resist outliers.
-    const rounds = models.map(() => [] as { prefillSeconds: number; decodeSeconds: number }[]);
-    for (let round = 0; round < options.rounds; round++) {
-      models.forEach((model, m) => {
-        const cache = new KVCache();
-        const t0 = performance.now();
-        const first = argmaxOf(model.forward([prompt], { cache, lastTokenOnly: true }));
-        const t1 = performance.now();
-        decodeFrom(model, cache, options.tokens, first);
-        const t2 = performance.now();
-        cache.dispose();
-        rounds[m].push({ prefillSeconds: (t1 - t0) / 1000, decodeSeconds: (t2 - t1) / 1000 });
-      });
-    }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const timings = benchmarkDecoders(
+      models.map((model, i) => ({ label: kinds[i], make: () => createModelDecoder(model) })),
+      models[0].config.vocabSize,
+      options,
+    );
     const params = countParameters(models[0].config);
     const threads = backendInfo()?.engine?.threads;
-    return models.map((model, m) => {
-      const decodeSeconds = median(rounds[m].map((r) => r.decodeSeconds));
-      const prefillSeconds = median(rounds[m].map((r) => r.prefillSeconds));
+    return models.map((model, i) => {
       const storage = model.weightStorage;
+      const t = timings[i];
       return {
         backend: info.name,
         weights: storage ?? 'tfjs',
@@ -162,11 +133,10 @@ export async function runBenchDecodeAll(options: BenchDecodeOptions): Promise<De
         promptTokens: options.prompt,
         decodeTokens: options.tokens,
         rounds: options.rounds,
-        prefillTokensPerSecond: options.prompt / prefillSeconds,
-        prefillGflops: (2 * params * options.prompt) / prefillSeconds / 1e9,
-        decodeTokensPerSecond: options.tokens / decodeSeconds,
-        bestDecodeTokensPerSecond: options.tokens / Math.min(...rounds[m].map((r) => r.decodeSeconds)),
-        msPerToken: (decodeSeconds * 1000) / options.tokens,
+        prefillTokensPerSecond: t.prefillTokensPerSecond,
+        prefillGflops: (2 * params * t.prefillTokensPerSecond) / 1e9,
+        decodeTokensPerSecond: t.decodeTokensPerSecond,
+        msPerToken: t.msPerToken,
       };
     });
   } finally {

@@ -1,11 +1,7 @@
 import {
   AligndialError,
-  MODEL_SHAPES,
-  type ModelShapeName,
   type ModelConfig,
   type RandomCheckpointDtype,
-  configForShape,
-  createSyntheticTokenizerJson,
   parseModelConfig,
   parseTorchDtype,
   readJsonFile,
@@ -15,6 +11,7 @@ import {
   writeJsonFile,
   writeRandomCheckpoint,
 } from '@aligndial/core';
+import { MODEL_SHAPES, type ModelShapeName, configForShape, createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { join } from 'node:path';
 import { createProgress } from '../progress.js';
 import { type Command, Option } from 'commander';

@@ -108,22 +108,31 @@ export class Transformer {
     return x;
   }
 
-  /** Final norm and LM head: hidden [B, T, D] → logits [B, T, V]. */
+  /** Final norm and LM head: hidden [B, T, D] → logits [B, T, V]; `head(finalNorm(h))`. */
   logits(h: tf.Tensor3D, training = false): tf.Tensor3D {
-    const [B, T, D] = h.shape;
-    const normed = rmsNorm(h, this.weights.norm, this.config.rmsNormEps);
-    return tf.reshape(this.head(tf.reshape(normed, [B * T, D]) as tf.Tensor2D, training), [B, T, this.config.vocabSize]);
+    return this.head(this.finalNorm(h), training);
+  }
+
+  /** The final RMSNorm, per position: hidden [B, T, D] → [B, T, D]. */
+  finalNorm(h: tf.Tensor3D): tf.Tensor3D {
+    return rmsNorm(h, this.weights.norm, this.config.rmsNormEps) as tf.Tensor3D;
   }
 
   /**
-   * The LM head applied to normed hidden rows [M, D] → logits [M, V]. An engine-held head (or tied
-   * embedding) runs in the engine from its one copy: no transposed duplicate.
+   * The LM head, linear and bias-free: normed hidden [B, T, D] → logits [B, T, V]. An engine-held
+   * head (or tied embedding) runs in the engine from its one copy: no transposed duplicate.
    */
-  head(normed: tf.Tensor2D, training = false): tf.Tensor2D {
+  head(normed: tf.Tensor3D, training = false): tf.Tensor3D {
+    const [B, T, D] = normed.shape;
+    const rows = tf.reshape(normed, [B * T, D]) as tf.Tensor2D;
     const { lmHead, embed } = this.weights;
-    if (lmHead instanceof EngineMatrix) return linear(normed, lmHead);
-    if (!lmHead && embed instanceof EngineMatrix) return linear(normed, embed);
-    return tf.matMul(normed, this.headWeight(training));
+    const logits =
+      lmHead instanceof EngineMatrix
+        ? linear(rows, lmHead)
+        : !lmHead && embed instanceof EngineMatrix
+          ? linear(rows, embed)
+          : tf.matMul(rows, this.headWeight(training));
+    return tf.reshape(logits, [B, T, this.config.vocabSize]);
   }
 
   /** The LM head [D, V] as a tfjs tensor. A tied head is a cached transpose of `embed`, rebuilt when `embed` changes. */
