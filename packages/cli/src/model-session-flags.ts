@@ -1,14 +1,17 @@
 import { type Command, Option } from 'commander';
+import { addEngineFlags } from './engine-flags.js';
 import { numberOption } from './option-parsers.js';
 
 /**
- * Adds the flags that choose and steer a model (`--model`, `--backend`, `--adapter` or `--aligned-model` with `--lambda`,
+ * Adds the flags that choose and steer a model (`--model`, `--backend`, `--weights`/`--threads`, `--adapter` or
+ * `--aligned-model` with `--lambda`,
  * `--edits`/`--edit-strength`) to a command, so every generating command accepts the same ones.
  */
 export function addModelSessionFlags(command: Command): Command {
-  return command
+  command
     .requiredOption('--model <dir>', 'model directory (config.json, model.safetensors, tokenizer.json)')
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
+    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)');
+  return addEngineFlags(command)
     .option('--adapter <dir>', 'CLM adapter directory (from `aligndial clm train`)')
     .option('--aligned-model <dir>', "DeRa: an aligned model (same tokenizer) whose logits are mixed with --model's per step at --lambda")
     .addOption(

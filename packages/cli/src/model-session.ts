@@ -11,6 +11,7 @@ import {
   type StepDecoder,
   Tokenizer,
   type Transformer,
+  type WeightsChoice,
   createModelDecoder,
   generate,
   loadGenerationDefaults,
@@ -22,6 +23,10 @@ import { loadPretrained } from './load-pretrained.js';
 export interface ModelSessionOptions {
   model: string;
   backend?: BackendName | 'auto';
+  /** `--weights`: storage of frozen matrices in the matmul engine (default auto). */
+  weights?: WeightsChoice;
+  /** `--threads`: the matmul engine's thread count. */
+  threads?: number;
   /** A CLM adapter directory (`aligndial clm train/expand --out`). */
   adapter?: string;
   /**
@@ -115,7 +120,7 @@ export async function openModelSession(options: ModelSessionOptions): Promise<Mo
   if (options.lambda !== undefined) validateLambda(options.lambda, '--lambda'); // before the model loads, not at the first request
   if (options.editStrength !== undefined && !options.edits) throw new AligndialError('--edit-strength needs --edits DIR (fitted AlignEZ directions)');
   if (options.adapter) readAdapterManifest(options.adapter); // a bad adapter fails before the (large) base is read
-  const { model: base, tokenizer, backend } = await loadPretrained(options.model, options.backend);
+  const { model: base, tokenizer, backend } = await loadPretrained(options.model, options.backend, options);
   let clm: ClmModel | undefined;
   let edits: Edits | undefined;
   let aligned: Transformer | undefined;

@@ -43,7 +43,7 @@ describe('identity layer expansion', () => {
     const clm = expandModel(base);
     const added = clm.addedLayers[0];
     for (const [field, v] of added.parameters()) {
-      const source = layer0.weights[field as keyof typeof layer0.weights]!;
+      const source = layer0.weights[field as keyof typeof layer0.weights] as tf.Tensor;
       expect(v).not.toBe(source);
       if (['wo', 'bo', 'wDown', 'bDown'].includes(field)) expect(maxAbsDiff(v, tf.zerosLike(v))).toBe(0);
       else expect(maxAbsDiff(v, source)).toBe(0);

@@ -138,7 +138,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   } as const;
   const maxGradNorm = options.maxGradNorm ?? DISTILL_DEFAULTS.maxGradNorm;
   // A tied LM head trains only when the embedding does.
-  const embedTrains = [...variables.values()].includes(student.weights.embed);
+  const embedTrains = [...variables.values()].includes(student.weights.embed as tf.Variable);
   const studentLogits = options.studentLogits ?? ((batch, training) => student.forward(batch.inputIds, { attentionMask: batch.attentionMask, training: training && embedTrains }));
   const optimizer = new AdamW(variables, { weightDecay: options.weightDecay ?? DISTILL_DEFAULTS.weightDecay, excludeFromWeightDecay: isBiasOrNormParameter });
   const seed = options.seed ?? DISTILL_DEFAULTS.seed;

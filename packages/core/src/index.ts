@@ -49,6 +49,39 @@ export {
 } from './model/fingerprint.js';
 export { type StructuralConfig, type ModelFingerprint, type WeightsHashOptions } from './model/fingerprint.js';
 export { assertFitsBackend, WASM_MAX_TENSOR_BYTES, WASM_MAX_WEIGHT_BYTES } from './model/memory-limits.js';
+export { resolveWeightStorage, AUTO_TFJS_MAX_BYTES, type LoadModelOptions } from './model/pretrained.js';
+export {
+  parseWeightsChoice,
+  autoStorage,
+  assertFitsEngine,
+  buildEngineTransformer,
+  WEIGHTS_CHOICES,
+  type WeightsChoice,
+} from './model/engine-weights.js';
+export { linear, linearWeightShape, linearWeightValues, toVariable, type LinearWeight } from './model/linear-weight.js';
+export { MATRIX_FIELDS, type MatrixField } from './model/decoder-layer.js';
+export {
+  writeRandomCheckpoint,
+  parseTorchDtype,
+  type RandomCheckpointDtype,
+  type RandomCheckpointOptions,
+} from './model/random-checkpoint.js';
+export {
+  EngineMatrix,
+  WEIGHT_STORAGES,
+  STORAGE_BYTES,
+  HASH_SAMPLES,
+  configureEngineThreads,
+  engineInfo,
+  parseThreads,
+  shutdownEngineThreads,
+  ENGINE_MAX_BYTES,
+  engineLinear,
+  engineAvailable,
+  type WeightStorage,
+  type EngineInfo,
+  type ThreadsSource,
+} from './engine/index.js';
 export { generate, leftPad, NonFiniteLogitsError } from './generation/generate.js';
 export {
   type GenerateOptions,

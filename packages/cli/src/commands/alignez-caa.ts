@@ -1,6 +1,7 @@
 import type { BackendName } from '@aligndial/core';
 import { type Pooling, fitCaa, readPreferencePairs, saveEdits } from '@aligndial/alignez';
 import { type Command, Option } from 'commander';
+import { type EngineFlags, engineOptions } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { intOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
@@ -15,6 +16,9 @@ export interface AlignezCaaOptions {
   batchSize: number;
   maxTokens: number;
   backend?: BackendName | 'auto';
+  /** `--weights` / `--threads` (see engine-flags.ts). */
+  weights?: EngineFlags['weights'];
+  threads?: number;
   progress?: boolean;
 }
 
@@ -39,6 +43,8 @@ export function registerAlignezCaaCommand(alignez: Command): void {
     .option('--batch-size <n>', 'sequences per forward pass', intOption(1, 4096), 8)
     .option('--max-tokens <n>', 'longest sequence (tokens; the end is kept)', intOption(2), 512)
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
+    .addOption(engineOptions()[0])
+    .addOption(engineOptions()[1])
     .action(async (options: AlignezCaaOptions) => {
       const summary = await runAlignezCaa(options);
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -49,7 +55,7 @@ export async function runAlignezCaa(options: AlignezCaaOptions): Promise<Alignez
   const start = performance.now();
   let pairs = readPreferencePairs(options.data);
   if (options.limit !== undefined) pairs = pairs.slice(0, options.limit);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
+  const { model, tokenizer } = await loadPretrained(options.model, options.backend, options);
   try {
     const progress = options.progress === false ? undefined : createProgress('embed', 2 * pairs.length);
     let edits;

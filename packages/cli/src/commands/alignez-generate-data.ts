@@ -1,6 +1,7 @@
 import type { BackendName } from '@aligndial/core';
 import { type GeneratePreferenceDataResult, generatePreferenceData, readQueriesFile, resolveTemplates } from '@aligndial/alignez';
 import type { Command } from 'commander';
+import { type EngineFlags, engineOptions } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
@@ -23,6 +24,9 @@ export interface AlignezGenerateDataOptions {
   limit?: number;
   overwrite?: boolean;
   backend?: BackendName | 'auto';
+  /** `--weights` / `--threads` (see engine-flags.ts). */
+  weights?: EngineFlags['weights'];
+  threads?: number;
   progress?: boolean;
 }
 
@@ -56,6 +60,8 @@ export function registerAlignezGenerateDataCommand(alignez: Command): void {
     .option('--limit <n>', 'only the first n queries', intOption(1))
     .option('--overwrite', 'start --out afresh instead of resuming it')
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
+    .addOption(engineOptions()[0])
+    .addOption(engineOptions()[1])
     .addHelpText(
       'after',
       '\nExample:\n  aligndial alignez generate-data --model ./base --queries prompts.jsonl --out prefs.jsonl\n  (interrupted? run the same command again to resume)',
@@ -70,7 +76,7 @@ export async function runAlignezGenerateData(options: AlignezGenerateDataOptions
   const templates = resolveTemplates(options.templates);
   let queries = readQueriesFile(options.queries);
   if (options.limit !== undefined) queries = queries.slice(0, options.limit);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
+  const { model, tokenizer } = await loadPretrained(options.model, options.backend, options);
   const progress = options.progress === false ? undefined : createProgress('generate-data', queries.length);
   let result: GeneratePreferenceDataResult;
   try {

@@ -47,7 +47,7 @@ export function registerClmTrainCommand(clm: Command): void {
 export async function runClmTrain(options: ClmTrainCommandOptions, stderr: NodeJS.WritableStream = process.stderr): Promise<ClmTrainSummary> {
   const started = performance.now();
   checkTrainFlags(options);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
+  const { model, tokenizer } = await loadPretrained(options.model, options.backend, options);
   let clm;
   try {
     clm = options.adapter

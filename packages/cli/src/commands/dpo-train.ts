@@ -9,6 +9,7 @@ import {
   parseTrainableSpec,
 } from '@aligndial/dpo';
 import type { Command } from 'commander';
+import type { EngineFlags } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { checkTrainFlags, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 import { addPreferenceTrainingFlags } from './training-flags.js';
@@ -47,6 +48,9 @@ export interface DpoTrainCommandOptions {
   skipInvalid?: boolean;
   resume?: boolean;
   backend?: BackendName | 'auto';
+  /** `--weights` / `--threads` (engine-flags.ts). */
+  weights?: EngineFlags['weights'];
+  threads?: number;
 }
 
 /** What `aligndial dpo train` prints (one JSON line) when it is done. */
@@ -100,7 +104,7 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
   const started = performance.now();
   checkTrainFlags(options);
   const trainable = parseTrainableSpec(options.trainable);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
+  const { model, tokenizer } = await loadPretrained(options.model, options.backend, options);
   const maxLength = options.maxLength ?? Math.min(1024, model.config.maxPositionEmbeddings);
   const data = await preparePreferences(options, tokenizer, maxLength, stderr);
   const progress = trainingProgress('dpo', 'reference log-probs');

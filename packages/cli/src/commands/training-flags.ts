@@ -1,5 +1,6 @@
 import { type PreferenceLossType, PREFERENCE_LOSS_TYPES } from '@aligndial/dpo';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { addEngineFlags } from '../engine-flags.js';
 import { intOption, numberOption } from '../option-parsers.js';
 
 /** One flag of preference training: its commander spelling, help, parser, default and allowed values. */
@@ -71,5 +72,5 @@ export function addPreferenceTrainingFlags(command: Command): Command {
     if (flag.default !== undefined) option.default(flag.default);
     command.addOption(option);
   }
-  return command;
+  return addEngineFlags(command);
 }

@@ -5,9 +5,13 @@ import { removeStaleTemps } from '../io/stale-temps.js';
 import { REPETITION_PENALTY_RANGE } from '../generation/sampling.js';
 import { describeValue } from '../util/describe-value.js';
 import { readJsonFile, writeJsonFile } from '../util/json-file.js';
-import { type ModelConfig, parseModelConfig, toHfConfig } from './config.js';
+import { type ModelConfig, countParameters, parseModelConfig, toHfConfig } from './config.js';
 import type { Transformer } from './transformer.js';
 import { loadTransformerWeights, saveTransformerWeights } from './weights-io.js';
+import type { WeightStorage } from '../engine/engine-matrix.js';
+import { engineAvailable } from '../engine/availability.js';
+import { tf } from '../runtime/tf.js';
+import { type WeightsChoice, autoStorage } from './engine-weights.js';
 
 /** Checks that `dir` is an existing directory; the error says what was expected there. */
 export function assertModelDir(dir: string): void {
@@ -22,10 +26,47 @@ export function loadModelConfig(dir: string): ModelConfig {
   return parseModelConfig(readJsonFile(path, 'model config'), path);
 }
 
-/** Loads a Hugging Face model directory's config and weights (call `initBackend` first). */
-export function loadModel(dir: string): Transformer {
-  return loadTransformerWeights(loadModelConfig(dir), dir);
+/** How `loadModel` holds the weights. */
+export interface LoadModelOptions {
+  /**
+   * Frozen matrices in the matmul engine (wasm and cpu backends) stored as f32, bf16 or int8, or
+   * `auto` (bf16 checkpoints as bf16; float32 ones on the tfjs path up to 1 GiB, else f32 in the
+   * engine — see `resolveWeightStorage`). Left out: every weight is a
+   * tfjs Variable (trainable, any backend) — today's path. On the node backends the engine is not
+   * used: `auto`/`f32` load tfjs Variables there, and bf16/int8 are refused.
+   */
+  weights?: WeightsChoice;
 }
+
+/** Loads a Hugging Face model directory's config and weights (call `initBackend` first). */
+export function loadModel(dir: string, options: LoadModelOptions = {}): Transformer {
+  const config = loadModelConfig(dir);
+  return loadTransformerWeights(config, dir, { storage: resolveWeightStorage(dir, options.weights, config) });
+}
+
+/**
+ * The engine storage for `choice` on the active backend, or undefined for tfjs Variables.
+ * `auto`: bf16 checkpoints stay bf16 in the engine (half of float32; tfjs would upcast them). A
+ * float32 (or f16) checkpoint of at most `AUTO_TFJS_MAX_BYTES` stays on today's tfjs path, whose
+ * XNNPACK GEMV measured ~1.4× faster than the engine's f32 kernel here (packages/core/README.md);
+ * larger ones go to the engine as f32, since XNNPACK keeps a second, packed copy of every matrix.
+ */
+export function resolveWeightStorage(dir: string, choice: WeightsChoice | undefined, config?: ModelConfig): WeightStorage | undefined {
+  if (choice === undefined) return undefined;
+  if (!engineAvailable()) {
+    if (choice === 'auto' || choice === 'f32') return undefined;
+    throw new AligndialError(`--weights ${choice} needs the wasm or cpu backend (the ${tf.getBackend()} backend multiplies float32 tfjs tensors).`, {
+      hint: 'Use --weights auto or f32 here, or --backend wasm.',
+    });
+  }
+  if (choice !== 'auto') return choice;
+  const storage = autoStorage(dir);
+  if (storage === 'f32' && countParameters(config ?? loadModelConfig(dir)) * 4 <= AUTO_TFJS_MAX_BYTES) return undefined;
+  return storage;
+}
+
+/** Float32 weights up to this size load as tfjs Variables under `--weights auto` (see `resolveWeightStorage`). */
+export const AUTO_TFJS_MAX_BYTES = 1024 ** 3;
 
 /** Defaults from `generation_config.json`, when the directory has one. */
 export interface GenerationDefaults {

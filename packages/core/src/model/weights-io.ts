@@ -7,6 +7,9 @@ import { DecoderLayer, type DecoderLayerWeights } from './decoder-layer.js';
 import { expectedHfTensors, isIgnorableHfTensor } from './hf-layout.js';
 import { assertFitsBackend } from './memory-limits.js';
 import { Transformer } from './transformer.js';
+import { EngineMatrix, type WeightStorage } from '../engine/engine-matrix.js';
+import { buildEngineTransformer } from './engine-weights.js';
+import { type LinearWeight, linearWeightValues } from './linear-weight.js';
 
 /** Reads float32 weights by Hugging Face name (from a checkpoint, or from memory for random models). */
 export type HfTensorSource = (name: string, shape: number[]) => Float32Array;
@@ -138,7 +141,8 @@ export function buildTransformer(config: ModelConfig, read: HfTensorSource): Tra
 }
 
 /** Loads the weights of a Hugging Face checkpoint directory (validated against the config). */
-export function loadTransformerWeights(config: ModelConfig, dir: string): Transformer {
+export function loadTransformerWeights(config: ModelConfig, dir: string, options: { storage?: WeightStorage } = {}): Transformer {
+  if (options.storage) return buildEngineTransformer(config, dir, options.storage);
   const reader = CheckpointReader.open(dir);
   try {
     // The file is checked against config.json first: a config that does not describe it is the real problem.
@@ -150,8 +154,13 @@ export function loadTransformerWeights(config: ModelConfig, dir: string): Transf
   }
 }
 
-/** Splits fused [in, Σout] weights back into HF [out, in] matrices. */
-function unfuse(w: tf.Tensor, sizes: number[]): Float32Array[] {
+/** Splits fused [in, Σout] weights (or an engine matrix, already [Σout, in]) back into HF [out, in] matrices. */
+function unfuse(w: LinearWeight, sizes: number[]): Float32Array[] {
+  if (w instanceof EngineMatrix) {
+    const data = w.toFloat32();
+    let offset = 0;
+    return sizes.map((n) => data.slice(offset * w.cols, (offset += n) * w.cols));
+  }
   const [rows, total] = w.shape as [number, number];
   const data = w.dataSync() as Float32Array;
   const parts: Float32Array[] = [];
@@ -215,7 +224,7 @@ export function layerToHfTensors(config: ModelConfig, layer: DecoderLayer, p: st
 export function saveTransformerWeights(model: Transformer, file: string): void {
   const { hiddenSize: D, vocabSize: V } = model.config;
   const tensors: Record<string, TensorToWrite> = {
-    'model.embed_tokens.weight': { dtype: 'F32', shape: [V, D], data: model.weights.embed.dataSync() as Float32Array },
+    'model.embed_tokens.weight': { dtype: 'F32', shape: [V, D], data: linearWeightValues(model.weights.embed, false) },
     'model.norm.weight': { dtype: 'F32', shape: [D], data: model.weights.norm.dataSync() as Float32Array },
   };
   model.layers.forEach((layer, i) => Object.assign(tensors, layerToHfTensors(model.config, layer, `model.layers.${i}.`)));

@@ -136,7 +136,7 @@ export class DpoTrainer {
     if (this.trainable.size === 0) throw new AligndialError('DpoTrainer: no parameter is trainable');
     const embed = this.model.weights.embed;
     // A tied LM head must be derived from `embed` inside the graph only when `embed` trains.
-    const training = [...this.trainable.values()].includes(embed);
+    const training = [...this.trainable.values()].includes(embed as tf.Variable);
     this.policyFn = options.policyLogProbs ?? ((batch) => sequenceLogProbs(this.model, batch, { training }));
     this.padId = options.padTokenId ?? this.model.config.padTokenId ?? 0;
     this.optimizer = new AdamW(this.trainable, {
