@@ -71,7 +71,7 @@ export function buildEngineTransformer(config: ModelConfig, dir: string, storage
       let row = 0;
       for (const part of parts) {
         const info = reader.info(part);
-        const data = info.dtype === 'BF16' && storage !== 'int8' ? { bf16: bf16Bits(reader.readBytes(part)) } : reader.readFloat32(part);
+        const data = info.dtype === 'BF16' && storage !== 'int8' ? { bf16: bf16Bits(reader.readWeightBytes(part)) } : reader.readFloat32(part);
         m.writeRows(row, data);
         row += info.shape[0];
       }
