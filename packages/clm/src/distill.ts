@@ -13,6 +13,7 @@ import {
   isBiasOrNormParameter,
   learningRateAt,
   tf,
+  withCheckpointing,
 } from '@aligndial/core';
 import { kdLossFromTeacher, predictionMask } from '@aligndial/dpo';
 import { type ClmModel, lambdaForward } from './clm-model.js';
@@ -66,6 +67,8 @@ export interface DistillOptions {
   /** Eq. 8 sums the per-token KL over positions (`sum`, default); `mean` averages over counted positions. */
   reduction?: 'sum' | 'mean';
   padTokenId?: number;
+  /** Recompute each student layer in the backward pass instead of keeping its activations (see `Transformer.gradientCheckpointing`). */
+  gradientCheckpointing?: boolean;
   /** After every step: step (1-based), total and the step's KD loss. */
   onStep?: (step: number, total: number, loss: number) => void;
 }
@@ -118,7 +121,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       let loss: number;
       let grads: Map<string, tf.Tensor>;
       try {
-        ({ loss, grads } = computeGradients(() => kdLossFromTeacher(studentLogits(batch, true), teacher, { mask, reduction: options.reduction }), variables, { step: step + 1 }));
+        ({ loss, grads } = withCheckpointing(student, options.gradientCheckpointing ?? false, () =>
+          computeGradients(() => kdLossFromTeacher(studentLogits(batch, true), teacher, { mask, reduction: options.reduction }), variables, { step: step + 1 }),
+        ));
       } finally {
         teacher.dispose();
       }

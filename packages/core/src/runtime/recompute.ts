@@ -86,3 +86,14 @@ export function recomputeInBackward(fn: (...inputs: tf.Tensor[]) => tf.Tensor, i
   });
   return custom(...inputs, ...trainable);
 }
+
+/** Runs `fn` with the model's `gradientCheckpointing` set to `on`, then restores the previous setting. */
+export function withCheckpointing<T>(model: { gradientCheckpointing: boolean }, on: boolean, fn: () => T): T {
+  const previous = model.gradientCheckpointing;
+  model.gradientCheckpointing = on;
+  try {
+    return fn();
+  } finally {
+    model.gradientCheckpointing = previous;
+  }
+}

@@ -49,6 +49,12 @@ export interface DpoConfig {
   evalSteps: number;
   /** Pairs per batch for evaluation and for precomputing reference log-probs (default `batchSize`). */
   evalBatchSize?: number;
+  /**
+   * Activation checkpointing (Hugging Face `gradient_checkpointing`): keep only each decoder layer's input
+   * and recompute the layer in the backward pass; about one more forward pass per step, for activation
+   * memory that no longer grows with depth. The CLI's `auto` turns it on when the memory plan needs it.
+   */
+  gradientCheckpointing: boolean;
 }
 
 export const DEFAULT_DPO_CONFIG: DpoConfig = {
@@ -75,6 +81,7 @@ export const DEFAULT_DPO_CONFIG: DpoConfig = {
   saveSteps: 0,
   saveTotalLimit: 0,
   evalSteps: 0,
+  gradientCheckpointing: false,
 };
 
 function bad(field: string, problem: string, value: unknown): AligndialError {
@@ -105,6 +112,7 @@ export function resolveDpoConfig(partial: Partial<DpoConfig> = {}): DpoConfig {
   }
   if (c.maxSteps !== undefined && !isInt(c.maxSteps, 1)) throw bad('maxSteps', 'must be a positive integer', c.maxSteps);
   if (c.evalBatchSize !== undefined && !isInt(c.evalBatchSize, 1)) throw bad('evalBatchSize', 'must be a positive integer', c.evalBatchSize);
+  if (typeof c.gradientCheckpointing !== 'boolean') throw bad('gradientCheckpointing', 'must be true or false', c.gradientCheckpointing);
   if (!isNum(c.maxGradNorm, 0)) throw bad('maxGradNorm', 'must be ≥ 0 (0 = no clipping)', c.maxGradNorm);
   if (!isInt(c.seed, 0) || c.seed >= 2 ** 32) throw bad('seed', 'must be an integer in [0, 2^32)', c.seed);
   return c;

@@ -20,6 +20,7 @@ import {
   saveTrainingCheckpoint,
   sequenceLogProbs,
   tf,
+  withCheckpointing,
 } from '@aligndial/core';
 import { type PreferenceBatch, collatePreferenceBatch } from '../data/collate.js';
 import type { TokenizedPreference } from '../data/tokenize-preference.js';
@@ -450,14 +451,16 @@ export class DpoTrainer {
         const ref = this.referenceTensors(batch, indices, this.refTrain);
         let captured: { losses: Partial<Record<PreferenceLossType, number>>; stats: PairStats } | undefined;
         try {
-          const { loss, grads } = computeGradients(
-            () => {
-              const out = this.batchLoss(batch, ref, true);
-              captured = { losses: out.losses, stats: out.stats };
-              return out.loss;
-            },
-            this.trainable,
-            { step: step + 1 },
+          const { loss, grads } = withCheckpointing(this.model, this.config.gradientCheckpointing, () =>
+            computeGradients(
+              () => {
+                const out = this.batchLoss(batch, ref, true);
+                captured = { losses: out.losses, stats: out.stats };
+                return out.loss;
+              },
+              this.trainable,
+              { step: step + 1 },
+            ),
           );
           accumulator.add(grads);
           lossSum += loss;
