@@ -4,8 +4,8 @@ import type { Transformer } from '../model/transformer.js';
 import { recomputeInBackward } from '../runtime/recompute.js';
 import { tf } from '../runtime/tf.js';
 
-/** Logits per LM-head chunk ([positions × vocab] float32 = 64 MiB): bounds the head's memory at any vocabulary. */
-const HEAD_CHUNK_ELEMENTS = 2 ** 24;
+/** Logits per LM-head chunk ([positions × vocab] float32 = 16 MiB): bounds the head's memory at any vocabulary. */
+const HEAD_CHUNK_ELEMENTS = 2 ** 22;
 
 /** Positions per LM-head chunk for a vocabulary (at least 1). */
 export function headChunkPositions(vocabSize: number): number {

@@ -43,3 +43,14 @@ export {
   type JsonValue,
   type TrainerState,
 } from './trainer-state.js';
+export {
+  planTrainingMemory,
+  resolveMemoryPlan,
+  trainingMemoryBudget,
+  memoryPlanLine,
+  formatBytes,
+  type MemoryPlan,
+  type MemoryPlanInput,
+  type ResolvedMemoryPlan,
+  type GradientCheckpointingMode,
+} from './memory-plan.js';
