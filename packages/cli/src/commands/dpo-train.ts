@@ -1,6 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BackendName, saveModel, writeFileAtomic, writeJsonFile } from '@aligndial/core';
+import {
+  type BackendName,
+  type GradientCheckpointingMode,
+  assertFitsBackend,
+  type MemoryPlan,
+  Tokenizer,
+  initBackend,
+  loadModel,
+  loadModelConfig,
+  saveModel,
+  writeFileAtomic,
+  writeJsonFile,
+} from '@aligndial/core';
 import {
   type ChatTemplateMode,
   DpoTrainer,
@@ -8,11 +20,11 @@ import {
   type PreferenceLossType,
   PREFERENCE_LOSS_TYPES,
   parseTrainableSpec,
+  trainableFromConfig,
 } from '@aligndial/dpo';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { loadPretrained } from '../load-pretrained.js';
 import { intOption, numberOption } from '../option-parsers.js';
-import { checkTrainFlags, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
+import { checkTrainFlags, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 
 export interface DpoTrainCommandOptions {
   model: string;
@@ -46,6 +58,8 @@ export interface DpoTrainCommandOptions {
   skipInvalid?: boolean;
   resume?: boolean;
   backend?: BackendName | 'auto';
+  /** `auto` (default): on when the memory plan says the plain step does not fit. */
+  gradientCheckpointing: GradientCheckpointingMode;
 }
 
 /** What `aligndial dpo train` prints (one JSON line) when it is done. */
@@ -62,6 +76,8 @@ export interface DpoTrainSummary {
   final: Record<string, number>;
   eval?: Record<string, number>;
   seconds: number;
+  /** The memory plan made before training (bytes), and whether checkpointing ran. */
+  memoryPlan: MemoryPlan & { budget: number };
 }
 
 /** Tokenizer files copied next to the trained weights, when the model directory has them. */
@@ -117,6 +133,11 @@ export function registerDpoCommand(program: Command): void {
     .addOption(new Option('--chat-template <mode>', 'auto: messages via the chat template, strings concatenated').choices(['auto', 'always', 'never']).default('auto'))
     .option('--skip-invalid', 'drop invalid rows (reported) instead of stopping at the first one')
     .option('--resume', 'continue from the newest checkpoint in --out')
+    .addOption(
+      new Option('--gradient-checkpointing <mode>', 'recompute each layer in the backward pass instead of keeping its activations (about 1/3 slower, far less memory); auto: on when the memory plan needs it')
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
     .addHelpText(
       'after',
@@ -140,9 +161,15 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
   const started = performance.now();
   checkTrainFlags(options);
   const trainable = parseTrainableSpec(options.trainable);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
-  const maxLength = options.maxLength ?? Math.min(1024, model.config.maxPositionEmbeddings);
+  // Everything the memory plan needs comes before the weights: the config, the data and the trainable set.
+  const backend = await initBackend(options.backend);
+  const config = loadModelConfig(options.model);
+  assertFitsBackend(config, options.model);
+  const tokenizer = Tokenizer.fromDir(options.model);
+  const maxLength = options.maxLength ?? Math.min(1024, config.maxPositionEmbeddings);
   const data = await preparePreferences(options, tokenizer, maxLength, stderr);
+  const memory = planPreferenceTraining(options, config, data, trainableFromConfig(config, trainable), backend.name, stderr);
+  const model = loadModel(options.model);
   const progress = trainingProgress('dpo', 'reference log-probs');
   const trainer = new DpoTrainer({
     model,
@@ -150,7 +177,7 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
     eval: data.eval,
     padTokenId: tokenizer.padTokenId ?? model.config.padTokenId ?? 0,
     outputDir: options.out,
-    config: { ...trainerConfigFromFlags(options), trainable },
+    config: { ...trainerConfigFromFlags(options), trainable, gradientCheckpointing: memory.checkpointing },
     onReferenceProgress: progress.onReferenceProgress,
     onStep: progress.onStep,
   });
@@ -166,5 +193,5 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
   writeJsonFile(join(options.out, 'dpo_config.json'), { ...trainer.config, model: options.model, data: options.data, maxLength });
   const trainableParameters = [...trainer.trainable.values()].reduce((n, v) => n + v.size, 0);
   model.dispose();
-  return trainSummary(options.out, result, data, trainableParameters, started);
+  return trainSummary(options.out, result, data, trainableParameters, started, memory);
 }

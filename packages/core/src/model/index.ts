@@ -1,4 +1,4 @@
-export { parseModelConfig, toHfConfig, countParameters, SUPPORTED_ARCHITECTURES } from './config.js';
+export { parseModelConfig, toHfConfig, countParameters, parameterSizes, SUPPORTED_ARCHITECTURES } from './config.js';
 export type { ModelConfig, ModelArchitecture, RopeScaling } from './config.js';
 export { Transformer, tokenIdTensor } from './transformer.js';
 export type { TransformerWeights, ForwardOptions } from './transformer.js';

@@ -80,23 +80,27 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
 
 /** How much tensor memory training may use here: the wasm heap's 4 GiB less headroom, or 80 % of RAM. */
 export function trainingMemoryBudget(backend: string): { bytes: number; what: string } {
-  if (backend === 'wasm') return { bytes: 3.6 * GIB, what: 'the wasm heap (4 GiB, less headroom)' };
+  if (backend === 'wasm') return { bytes: 3.6 * GIB, what: 'the wasm heap: 4 GiB less headroom' };
   const bytes = Math.min(0.8 * totalmem(), totalmem() - 1 * GIB, freemem() + 0.5 * totalmem());
   return { bytes, what: `80 % of this machine's ${(totalmem() / GIB).toFixed(1)} GiB of memory` };
 }
 
 /** `1.23 GiB` / `456 MiB`. */
 export function formatBytes(bytes: number): string {
-  return bytes >= GIB ? `${(bytes / GIB).toFixed(2)} GiB` : `${Math.round(bytes / MIB)} MiB`;
+  if (bytes >= GIB) return `${(bytes / GIB).toFixed(2)} GiB`;
+  return bytes >= MIB ? `${Math.round(bytes / MIB)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+function planParts(plan: MemoryPlan): string {
+  return (
+    `weights ${formatBytes(plan.weights)} + optimizer ${formatBytes(plan.optimizerState)} + gradients ${formatBytes(plan.gradients)} + ` +
+    `activations ${formatBytes(plan.activations)} (${plan.rows} sequences × ${plan.length} tokens, checkpointing ${plan.checkpointing ? 'on' : 'off'})`
+  );
 }
 
 /** The plan on one line, e.g. for stderr before training starts. */
 export function memoryPlanLine(plan: MemoryPlan, budget: { bytes: number; what: string }): string {
-  return (
-    `memory plan: weights ${formatBytes(plan.weights)} + optimizer ${formatBytes(plan.optimizerState)} + gradients ${formatBytes(plan.gradients)} + ` +
-    `activations ${formatBytes(plan.activations)} (${plan.rows} sequences × ${plan.length} tokens, checkpointing ${plan.checkpointing ? 'on' : 'off'}) ` +
-    `≈ ${formatBytes(plan.total)} of ${formatBytes(budget.bytes)} (${budget.what})`
-  );
+  return `memory plan: ${planParts(plan)} ≈ ${formatBytes(plan.total)} of ${formatBytes(budget.bytes)} (${budget.what})`;
 }
 
 /** `on` / `off`, or `auto`: off when the plain step fits the budget, else on. */
@@ -158,7 +162,7 @@ export function resolveMemoryPlan(
     helps.push('training fewer parameters (clm train, or --trainable bottom:K)');
     if (backend === 'wasm') helps.push('the node backend (npm install @tensorflow/tfjs-node@4.22.0), which is not bound to a 4 GiB heap');
     const largest = batch > 0 ? `the largest that fits is ${batch} ${unit} × ${input.length} tokens` : longest > 0 ? `the largest that fits is 1 × ${longest} tokens` : 'no batch of this model fits';
-    throw new AligndialError(`${options.what ?? 'training'} needs about ${formatBytes(plan.total)} but ${formatBytes(budget.bytes)} is available (${line.replace('memory plan: ', '')}); ${largest}`, {
+    throw new AligndialError(`${options.what ?? 'training'} needs about ${formatBytes(plan.total)} but ${formatBytes(budget.bytes)} is available in ${budget.what} (${planParts(plan)}); ${largest}`, {
       hint: `Try ${helps.join('; or ')}.`,
     });
   }
