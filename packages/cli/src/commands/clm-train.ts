@@ -1,5 +1,5 @@
-import { Tokenizer, assertFitsBackend, initBackend, loadModel, loadModelConfig, parameterSizes } from '@aligndial/core';
-import { applyAdapter, clmTrainingRecord, createClmTrainer, expandModel, readAdapterManifest, saveAdapter } from '@aligndial/clm';
+import { Tokenizer, assertFitsBackend, initBackend, loadModel, loadModelConfig } from '@aligndial/core';
+import { addedLayerParameters, applyAdapter, clmTrainingRecord, createClmTrainer, expandModel, readAdapterManifest, saveAdapter } from '@aligndial/clm';
 import { Command } from 'commander';
 import { intOption } from '../option-parsers.js';
 import { checkTrainFlags, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
@@ -70,8 +70,7 @@ export async function runClmTrain(options: ClmTrainCommandOptions, stderr: NodeJ
   const maxLength = options.maxLength ?? Math.min(1024, config.maxPositionEmbeddings);
   const data = await preparePreferences(options, tokenizer, maxLength, stderr);
   const added = options.adapter ? readAdapterManifest(options.adapter).numAddedLayers : options.layers;
-  const layerSizes = [...parameterSizes({ ...config, numLayers: 1 })].filter(([name]) => name.startsWith('layers.0.'));
-  const trainable = { parameters: added * layerSizes.reduce((n, [, size]) => n + size, 0), trainsEmbedding: false };
+  const trainable = { parameters: addedLayerParameters(config, added), trainsEmbedding: false };
   const memory = planPreferenceTraining(options, { ...config, numLayers: config.numLayers + added }, data, trainable, backend.name, stderr);
   const model = loadModel(options.model);
   let clm;
