@@ -102,10 +102,16 @@ export class Transformer {
    */
   runLayers(h: tf.Tensor3D, ctx: LayerContext, layers: readonly DecoderLayer[] = this.layers, firstIndex = 0): tf.Tensor3D {
     let x = h;
-    // Checkpointing cannot replay hooks or KV-cache writes; neither is used while training.
-    const checkpoint = this.gradientCheckpointing && !ctx.cache && !ctx.hooks;
+    // Without a cache or hooks (which may hold a layer's tensors), each layer runs in its own tidy scope, so
+    // its intermediates are freed as soon as it is done (the gradient tape keeps what the backward pass
+    // needs) instead of all layers' piling up until the whole pass ends. Checkpointing cannot replay hooks
+    // or KV-cache writes either; neither is used while training.
+    const isolated = !ctx.cache && !ctx.hooks;
+    const checkpoint = this.gradientCheckpointing && isolated;
     layers.forEach((layer, i) => {
-      x = checkpoint ? checkpointedLayer(layer, x, firstIndex + i, ctx) : layer.forward(x, firstIndex + i, ctx);
+      const index = firstIndex + i;
+      const input = x;
+      x = checkpoint ? checkpointedLayer(layer, input, index, ctx) : isolated ? tf.tidy(() => layer.forward(input, index, ctx)) : layer.forward(input, index, ctx);
     });
     ctx.cache?.advance(h.shape[1]);
     return x;
