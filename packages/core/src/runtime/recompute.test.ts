@@ -6,6 +6,7 @@ import { computeGradients } from '../training/compute-gradients.js';
 import { disposeGrads } from '../training/named-grads.js';
 import { initBackend } from './backend.js';
 import { isRecordingGradients, recomputeInBackward } from './recompute.js';
+import { startTensorMemoryMeter } from './tensor-memory-meter.js';
 import { tf } from './tf.js';
 
 beforeAll(async () => {
@@ -107,5 +108,23 @@ describe('chunked LM head', () => {
     }
     whole.dispose();
     model.dispose();
+  });
+});
+
+describe('inference memory', () => {
+  it('does not grow with depth: each layer frees its intermediates when it is done (the reference pass)', () => {
+    const peak = (numLayers: number) => {
+      const model = createRandomModel(configForShape('tiny', { numLayers, hiddenSize: 64, intermediateSize: 128, headDim: 16 }), { seed: 1 });
+      const long = buildSequenceBatch([{ promptIds: Array.from({ length: 60 }, (_, i) => 3 + i), completionIds: Array.from({ length: 60 }, (_, i) => 100 + i) }], 0);
+      tf.dispose(sequenceLogProbs(model, long)); // rotary tables, cached head
+      const meter = startTensorMemoryMeter();
+      tf.dispose(sequenceLogProbs(model, long));
+      meter.stop();
+      model.dispose();
+      return meter.peakBytes;
+    };
+    const shallow = peak(2);
+    const deep = peak(12);
+    expect(deep).toBeLessThan(1.3 * shallow);
   });
 });
