@@ -161,7 +161,13 @@ export function resolveMemoryPlan(
     if (longest > 0) helps.push(`--max-length ${longest} at 1 ${unit === 'pairs' ? 'pair' : 'sequence'} per batch`);
     helps.push('training fewer parameters (clm train, or --trainable bottom:K)');
     if (backend === 'wasm') helps.push('the node backend (npm install @tensorflow/tfjs-node@4.22.0), which is not bound to a 4 GiB heap');
-    const largest = batch > 0 ? `the largest that fits is ${batch} ${unit} × ${input.length} tokens` : longest > 0 ? `the largest that fits is 1 × ${longest} tokens` : 'no batch of this model fits';
+    const fixed = plan.weights + plan.optimizerState + plan.gradients;
+    const largest =
+      batch > 0
+        ? `the largest that fits is ${batch} ${unit} × ${input.length} tokens`
+        : longest > 0
+          ? `the largest that fits is 1 × ${longest} tokens`
+          : `no batch fits: weights, optimizer state and gradients alone need ${formatBytes(fixed)}`;
     throw new AligndialError(`${options.what ?? 'training'} needs about ${formatBytes(plan.total)} but ${formatBytes(budget.bytes)} is available in ${budget.what} (${planParts(plan)}); ${largest}`, {
       hint: `Try ${helps.join('; or ')}.`,
     });

@@ -56,7 +56,7 @@ describe('training memory plan', () => {
     const layer = resolveMemoryPlan({ config: qwen, rows: 2, length: 512, trainableParameters: 15e6 }, 'auto', 'wasm');
     expect(layer.checkpointing).toBe(true);
     expect(() => resolveMemoryPlan({ config: qwen, rows: 2, length: 512, trainableParameters: 494e6, trainsEmbedding: true }, 'auto', 'wasm')).toThrow(
-      /needs about .* GiB but 3\.60 GiB is available .*; (the largest that fits is|no batch of this model fits)/,
+      /needs about .* GiB but 3\.60 GiB is available .*; (the largest that fits is|no batch fits: weights, optimizer state and gradients alone need)/,
     );
     expect(() => resolveMemoryPlan({ config: CONFIG, rows: 2048, length: 512, trainableParameters: 1000 }, 'off', 'wasm')).toThrow(/the largest that fits is \d+ pairs × 512 tokens/);
   });
