@@ -50,9 +50,9 @@ export interface MemoryPlan {
  *
  * Without checkpointing the tape keeps every layer's intermediates (frozen layers' too):
  * per token and layer ≈ 28.6·D + 7.2·F + 5.4·H·T floats. With it, only each layer's input stays
- * (≈ 3.5·D per layer, the saved input and the gradient flowing back), plus one layer recomputed with
- * its backward (≈ 27·D + 15.6·F + 6·H·T). The LM head and log-softmax cost ≈ 8·V floats per scored
- * position: all of them without checkpointing, one chunk of them with it.
+ * (≈ 3.5·D per layer, the saved input and the gradient flowing back), plus the larger of one layer
+ * recomputed with its backward (≈ 27·D + 15.6·F + 6·H·T) and one LM-head chunk. The LM head and
+ * log-softmax cost ≈ 8·V floats per scored position: all of them without checkpointing, one chunk with it.
  */
 export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const { config, rows, length, checkpointing } = input;
@@ -60,8 +60,8 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const tokens = rows * length;
   const scored = input.scoredPositions ?? rows * Math.max(0, length - 1);
   const weightBytes = input.weightBytes ?? F32;
-  // A tied head is kept transposed ([D, V]) beside the embedding for the frozen-head matmul.
-  const tiedHeadCopy = config.tieWordEmbeddings && !input.trainsEmbedding ? V * D * F32 : 0;
+  // A tied head is kept transposed ([D, V]) beside the embedding for inference-mode matmuls (the reference pass).
+  const tiedHeadCopy = config.tieWordEmbeddings ? V * D * F32 : 0;
   const weights = countParameters(config) * weightBytes + tiedHeadCopy;
   const optimizerState = 2 * input.trainableParameters * F32;
   const embedGrad = input.trainsEmbedding ? 2 * V * D * F32 : 0;
@@ -69,12 +69,16 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const perLayerPlain = 28.6 * D + 7.2 * F + 5.4 * H * length;
   const headPositions = checkpointing ? Math.min(scored, headChunkPositions(V)) : scored;
   const head = 8 * V * headPositions;
+  // Checkpointed, the head's backward (first) and each layer's recompute (after it) do not overlap.
   const activationFloats = checkpointing
-    ? tokens * (3.5 * L * D + 27 * D + 15.6 * F + 6 * H * length) + head
+    ? tokens * 3.5 * L * D + Math.max(tokens * (27 * D + 15.6 * F + 6 * H * length), head)
     : tokens * (L * perLayerPlain + 32 * D + 900) + head;
   const activations = activationFloats * F32;
-  // After the backward pass AdamW holds the averaged and clipped gradients too; the step peaks at the larger.
-  const total = weights + optimizerState + Math.max(activations + gradients, 3 * input.trainableParameters * F32);
+  // After the backward pass AdamW holds the averaged and clipped gradients too, and a few temporaries the size
+  // of the variable it is updating (the largest: the embedding, or an MLP matrix); the step peaks at the larger phase.
+  const largest = input.trainsEmbedding ? V * D : Math.min(input.trainableParameters, 2 * D * F);
+  const optimizerPhase = 3 * input.trainableParameters * F32 + 6 * largest * F32;
+  const total = weights + optimizerState + Math.max(activations + gradients, optimizerPhase);
   return { weights, optimizerState, gradients, activations, total, checkpointing, rows, length };
 }
 
