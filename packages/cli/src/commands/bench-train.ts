@@ -3,19 +3,16 @@ import {
   AligndialError,
   type BackendName,
   type GradientCheckpointingMode,
-  MODEL_SHAPES,
   type ModelConfig,
-  type ModelShapeName,
   type Transformer,
-  configForShape,
   countParameters,
-  createRandomModel,
   initBackend,
   loadModel,
   loadModelConfig,
   resolveMemoryPlan,
   startTensorMemoryMeter,
 } from '@aligndial/core';
+import { MODEL_SHAPES, type ModelShapeName, configForShape, createRandomModel } from '@aligndial/core/testing';
 import { addedLayerParameters, createClmTrainer, expandModel } from '@aligndial/clm';
 import { DpoTrainer, createSyntheticPreferencePairs, parseTrainableSpec, trainableFromConfig } from '@aligndial/dpo';
 import { type Command, Option } from 'commander';

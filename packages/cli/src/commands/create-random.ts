@@ -1,18 +1,5 @@
-import {
-  AligndialError,
-  MODEL_SHAPES,
-  type ModelShapeName,
-  configForShape,
-  createRandomModel,
-  createSyntheticTokenizerJson,
-  initBackend,
-  loadModelConfig,
-  parseModelConfig,
-  readJsonFile,
-  saveModel,
-  saveTokenizer,
-  countParameters,
-} from '@aligndial/core';
+import { AligndialError, initBackend, loadModelConfig, parseModelConfig, readJsonFile, saveModel, saveTokenizer, countParameters } from '@aligndial/core';
+import { MODEL_SHAPES, type ModelShapeName, configForShape, createRandomModel, createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../cli-error.js';
 import { intOption } from '../option-parsers.js';

@@ -1,4 +1,5 @@
-import { AligndialError, type ModelConfig, type ResolvedMemoryPlan, type Tokenizer, listCheckpoints, resolveMemoryPlan } from '@aligndial/core';
+import { AligndialError, type ModelConfig, type ResolvedMemoryPlan, type Tokenizer, resolveMemoryPlan } from '@aligndial/core';
+import { listCheckpoints } from '@aligndial/core/internal';
 import { type DpoConfig, type DpoLogRecord, type DpoTrainResult, type TokenizedPreference, readPreferenceFile, splitTrainEval, tokenizePreferences } from '@aligndial/dpo';
 import { UsageError } from '../cli-error.js';
 import { type Progress, createProgress } from '../progress.js';

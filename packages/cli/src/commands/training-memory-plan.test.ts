@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configForShape, createRandomModel, createSyntheticTokenizerJson, initBackend, saveModel, saveTokenizer } from '@aligndial/core';
+import { initBackend, saveModel, saveTokenizer } from '@aligndial/core';
+import { configForShape, createRandomModel, createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../testing/run-cli-captured.js';
 

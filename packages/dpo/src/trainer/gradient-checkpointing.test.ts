@@ -1,4 +1,5 @@
-import { configForShape, createRandomModel, initBackend } from '@aligndial/core';
+import { initBackend } from '@aligndial/core';
+import { configForShape, createRandomModel } from '@aligndial/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSyntheticPreferencePairs } from '../data/synthetic-preferences.js';
 import { DpoTrainer } from './dpo-trainer.js';
