@@ -1,5 +1,5 @@
 import { type Edits, createEditHooksForQueries, loadEdits } from '@aligndial/alignez';
-import { type ClmModel, applyAdapter, createClmDecoder, readAdapterManifest } from '@aligndial/clm';
+import { type ClmModel, applyAdapter, createClmDecoder, readAdapterManifest, validateLambda } from '@aligndial/clm';
 import {
   AligndialError,
   type BackendInfo,
@@ -91,6 +91,7 @@ export function queryText(prompt: string | readonly ChatMessage[]): string {
 
 export async function openModelSession(options: ModelSessionOptions): Promise<ModelSession> {
   if (options.lambda !== undefined && !options.adapter) throw new AligndialError('--lambda needs --adapter DIR (a CLM adapter)');
+  if (options.lambda !== undefined) validateLambda(options.lambda, '--lambda'); // before the model loads, not at the first request
   if (options.editStrength !== undefined && !options.edits) throw new AligndialError('--edit-strength needs --edits DIR (fitted AlignEZ directions)');
   if (options.adapter) readAdapterManifest(options.adapter); // a bad adapter fails before the (large) base is read
   const { model: base, tokenizer, backend } = await loadPretrained(options.model, options.backend);

@@ -106,6 +106,10 @@ describe('ClmModel.forward', () => {
     for (const lambda of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       expect(() => clm.forward([[3, 4]], { lambda })).toThrow(/lambda must be a finite number/);
     }
+    for (const lambda of [1e308, -101, 100.5]) {
+      expect(() => clm.forward([[3, 4]], { lambda })).toThrow(/lambda must be between -100 and 100, got/);
+    }
+    clm.forward([[3, 4]], { lambda: 100 }).dispose();
     const warnings: string[] = [];
     clm.forward([[3, 4]], { lambda: -1, warn: (m) => warnings.push(m) }).dispose();
     expect(warnings).toEqual([expect.stringMatching(/lambda = -1 is negative/)]);

@@ -1,5 +1,5 @@
 // Public API of @aligndial/clm. This file only re-exports.
-export { validateLambda, pathsFor, mixLogits, mixPaths, mixBeforeHead } from './lambda-mix.js';
+export { validateLambda, MAX_ABS_LAMBDA, pathsFor, mixLogits, mixPaths, mixBeforeHead } from './lambda-mix.js';
 export type { WarningSink, LambdaPaths } from './lambda-mix.js';
 export { cloneLayer, createIdentityLayer, createIdentityLayers, ZEROED_FIELDS } from './expand.js';
 export type { ExpansionOptions } from './expand.js';

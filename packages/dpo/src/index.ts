@@ -36,6 +36,7 @@ export {
 } from './data/read-preference-file.js';
 export {
   tokenizePreference,
+  cutPreferenceText,
   tokenizePreferences,
   truncatePreference,
   type ChatTemplateMode,

@@ -1,5 +1,5 @@
 import { type BackendName, modelFingerprint } from '@aligndial/core';
-import { type EmbedText, type Pooling, fitAlignEz, readPreferenceData, saveEdits } from '@aligndial/alignez';
+import { type AlignEzDiagnostics, type EmbedText, type Pooling, fitAlignEz, readPreferenceData, saveEdits } from '@aligndial/alignez';
 import { type Command, Option } from 'commander';
 import { loadPretrained } from '../load-pretrained.js';
 import { intOption, numberOption } from '../option-parsers.js';
@@ -32,6 +32,25 @@ export interface AlignezFitSummary {
   droppedNearDuplicate: number;
   droppedEmpty: number;
   helpHarmCosine: number[];
+  /**
+   * Per layer of the model (index = layer): cos(θ_help, θ_harm) (paper Fig. 4c), cos(θ_help, mean Φ_help),
+   * the cross-fitted projection of held-out helpful vs harmful samples on θ_help (means, effect size, pair
+   * accuracy), the same on the contrastive direction mean(Φ_help − Φ_harm) (does Φ hold the preference at all?),
+   * and the α = 1 edit's size relative to the MLP output.
+   */
+  diagnostics?: {
+    layer: number;
+    edited: boolean;
+    helpHarmCosine: number;
+    helpMeanCosine: number;
+    heldOutHelp?: number;
+    heldOutHarm?: number;
+    heldOutEffectSize?: number;
+    heldOutPairAccuracy?: number;
+    contrastEffectSize?: number;
+    contrastPairAccuracy?: number;
+    editScale: number;
+  }[];
   seconds: number;
 }
 
@@ -56,6 +75,23 @@ export function registerAlignezFitCommand(alignez: Command): void {
       const summary = await runAlignezFit(options);
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     });
+}
+
+const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** The fit's diagnostics as one row per layer (see {@link AlignezFitSummary.diagnostics}). */
+export function diagnosticsRows(d: AlignEzDiagnostics, edited: readonly number[]): NonNullable<AlignezFitSummary['diagnostics']> {
+  return d.helpHarmCosine.map((c, l) => ({
+    layer: l,
+    edited: edited.includes(l),
+    helpHarmCosine: r4(c),
+    helpMeanCosine: r4(d.helpMeanCosine[l]),
+    ...(d.heldOut[l]
+      ? { heldOutHelp: r4(d.heldOut[l].help), heldOutHarm: r4(d.heldOut[l].harm), heldOutEffectSize: r4(d.heldOut[l].effectSize), heldOutPairAccuracy: r4(d.heldOut[l].pairAccuracy) }
+      : {}),
+    ...(d.contrastHeldOut?.[l] ? { contrastEffectSize: r4(d.contrastHeldOut[l].effectSize), contrastPairAccuracy: r4(d.contrastHeldOut[l].pairAccuracy) } : {}),
+    editScale: r4(d.editScale[l]),
+  }));
 }
 
 export async function runAlignezFit(options: AlignezFitOptions, stderr: NodeJS.WritableStream = process.stderr): Promise<AlignezFitSummary> {
@@ -99,6 +135,7 @@ export async function runAlignezFit(options: AlignezFitOptions, stderr: NodeJS.W
       droppedNearDuplicate: a.pairs.droppedNearDuplicate.length,
       droppedEmpty: a.pairs.droppedEmpty.length,
       helpHarmCosine: a.helpHarmCosine.map((c) => Math.round(c * 1e4) / 1e4),
+      diagnostics: a.diagnostics && diagnosticsRows(a.diagnostics, edits.layers),
       seconds: Math.round((performance.now() - start) / 10) / 100,
     };
   } finally {

@@ -18,6 +18,10 @@ export interface ServeCommandOptions {
   maxTokens: number;
   maxBodyBytes: number;
   shutdownGrace: number;
+  /** Browser origins allowed to call the API (`--allow-origin`, repeatable or comma-separated). */
+  allowOrigin?: string[];
+  /** Seconds a client may take to send its whole request (default 30). */
+  requestTimeout?: number;
   /** Default λ for requests that send none (the flag may come from addModelSessionFlags). */
   lambda?: number;
   /** Default AlignEZ strength (the flag may come from addModelSessionFlags). */
@@ -37,6 +41,12 @@ export function registerServeCommand(program: Command): void {
     .option('--max-tokens <n>', 'most completion tokens one request may ask for', intOption(1, 1_000_000), 1024)
     .option('--max-body-bytes <n>', 'largest request body; larger gets HTTP 413', intOption(1024), 1024 * 1024)
     .option('--shutdown-grace <seconds>', 'on Ctrl-C/SIGTERM, how long the running answer may finish', numberOption(0), 10)
+    .option(
+      '--allow-origin <origin>',
+      'let web pages from this origin (e.g. http://localhost:3000) call the API; repeatable. Other sites\' pages get HTTP 403 (cross-origin and DNS-rebinding protection)',
+      (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((o) => o.trim()).filter(Boolean)],
+    )
+    .option('--request-timeout <seconds>', 'time a client may take to send its whole request (then HTTP 408); answers may take longer', numberOption(1), 30)
     .option('--quiet', 'do not log requests');
   // The lead's session flags may define the steering defaults already; add them only if not.
   const has = (flag: string) => command.options.some((o) => o.long === flag);
@@ -86,6 +96,8 @@ export async function runServe(
       maxQueue: options.maxQueue,
       maxTokens: options.maxTokens,
       maxBodyBytes: options.maxBodyBytes,
+      allowOrigins: options.allowOrigin,
+      requestTimeoutMs: (options.requestTimeout ?? 30) * 1000,
       // The session's defaults (λ = 1 with an adapter unless --lambda says otherwise; edits on with --edits).
       defaultSteering: {
         lambda: session.steeringSupport.lambda ? session.defaultSteering.lambda : undefined,

@@ -13,6 +13,12 @@ export interface SamplingOptions {
   repetitionPenalty?: number;
 }
 
+/**
+ * Range of the repetition penalty. Dividing logits by a tiny penalty (1e-300) overflows them to ∞; values far
+ * outside [0.01, 100] have no use (transformers' typical range is 1.0–1.5).
+ */
+export const REPETITION_PENALTY_RANGE = { min: 0.01, max: 100 } as const;
+
 /** Validates sampling options; messages name the option and the allowed range. */
 export function validateSamplingOptions(o: SamplingOptions): void {
   const check = (name: string, v: number | undefined, ok: (v: number) => boolean, range: string) => {
@@ -21,7 +27,8 @@ export function validateSamplingOptions(o: SamplingOptions): void {
   check('temperature', o.temperature, (v) => v >= 0, '≥ 0 (0 = greedy)');
   check('topK', o.topK, (v) => Number.isInteger(v) && v >= 0, 'a whole number ≥ 0');
   check('topP', o.topP, (v) => v > 0 && v <= 1, 'in (0, 1]');
-  check('repetitionPenalty', o.repetitionPenalty, (v) => v > 0, '> 0');
+  const { min, max } = REPETITION_PENALTY_RANGE;
+  check('repetitionPenalty', o.repetitionPenalty, (v) => v >= min && v <= max, `between ${min} and ${max} (1 = off)`);
 }
 
 /** Applies the repetition penalty in place to the logits of tokens in `seen`. */

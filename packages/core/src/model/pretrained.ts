@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AligndialError } from '../errors.js';
+import { removeStaleTemps } from '../io/stale-temps.js';
+import { REPETITION_PENALTY_RANGE } from '../generation/sampling.js';
+import { describeValue } from '../util/describe-value.js';
 import { readJsonFile, writeJsonFile } from '../util/json-file.js';
 import { type ModelConfig, parseModelConfig, toHfConfig } from './config.js';
 import type { Transformer } from './transformer.js';
@@ -35,22 +38,37 @@ export interface GenerationDefaults {
   repetitionPenalty?: number;
 }
 
-/** Reads `generation_config.json` (absent file → empty defaults, eos from config.json). */
+/**
+ * Reads `generation_config.json` (absent file → empty defaults, eos from config.json). Values are checked
+ * where they are read, so a bad one names the file and field instead of failing at the first request.
+ */
 export function loadGenerationDefaults(dir: string, config?: ModelConfig): GenerationDefaults {
   const path = join(dir, 'generation_config.json');
-  const json = (existsSync(path) ? readJsonFile(path, 'generation config') : {}) as Record<string, unknown>;
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const raw = existsSync(path) ? readJsonFile(path, 'generation config') : {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new AligndialError(`${path}: expected a JSON object`);
+  const json = raw as Record<string, unknown>;
+  const field = (name: string, ok: (v: number) => boolean, range: string): number | undefined => {
+    const v = json[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new AligndialError(`${path}: field "${name}" must be ${range}, got ${describeValue(v)}`);
+    return v;
+  };
+  const { min, max } = REPETITION_PENALTY_RANGE;
+  const temperature = field('temperature', (v) => v >= 0, 'a number ≥ 0');
+  const topK = field('top_k', (v) => Number.isInteger(v) && v >= 0, 'a whole number ≥ 0');
   const eos = json.eos_token_id ?? config?.eosTokenId;
+  const eosTokenIds = Array.isArray(eos) ? eos : typeof eos === 'number' ? [eos] : [];
+  if (!eosTokenIds.every((id) => Number.isInteger(id) && id >= 0)) throw new AligndialError(`${path}: field "eos_token_id" must be a token id or a list of ids, got ${describeValue(eos)}`);
   return {
-    bosTokenId: num(json.bos_token_id) ?? config?.bosTokenId,
-    eosTokenIds: Array.isArray(eos) ? (eos as number[]) : typeof eos === 'number' ? [eos] : [],
-    maxLength: num(json.max_length),
+    bosTokenId: field('bos_token_id', (v) => Number.isInteger(v) && v >= 0, 'a token id') ?? config?.bosTokenId,
+    eosTokenIds: eosTokenIds as number[],
+    maxLength: field('max_length', (v) => Number.isInteger(v) && v > 0, 'a positive whole number'),
     // With do_sample true, transformers' GenerationConfig defaults apply to what the file leaves out
     // (temperature 1, top_k 50); without them a bare {"do_sample": true} would decode greedily here.
-    temperature: json.do_sample === false ? 0 : (num(json.temperature) ?? (json.do_sample === true ? 1 : undefined)),
-    topK: num(json.top_k) ?? (json.do_sample === true ? 50 : undefined),
-    topP: num(json.top_p),
-    repetitionPenalty: num(json.repetition_penalty),
+    temperature: json.do_sample === false ? 0 : (temperature ?? (json.do_sample === true ? 1 : undefined)),
+    topK: topK ?? (json.do_sample === true ? 50 : undefined),
+    topP: field('top_p', (v) => v > 0 && v <= 1, 'in (0, 1]'),
+    repetitionPenalty: field('repetition_penalty', (v) => v >= min && v <= max, `between ${min} and ${max}`),
   };
 }
 
@@ -61,6 +79,8 @@ export function loadGenerationDefaults(dir: string, config?: ModelConfig): Gener
  */
 export function saveModel(model: Transformer, dir: string): void {
   mkdirSync(dir, { recursive: true });
+  removeStaleTemps(dir); // temp files of an earlier save that was killed
+
   const config = { ...model.config, numLayers: model.layers.length };
   saveTransformerWeights(model, join(dir, 'model.safetensors'));
   writeJsonFile(join(dir, 'config.json'), toHfConfig(config));

@@ -2,7 +2,7 @@ import { AligndialError } from '../errors.js';
 import { CheckpointReader } from '../io/checkpoint-reader.js';
 import { type TensorToWrite, writeSafetensors } from '../io/safetensors-writer.js';
 import { tf } from '../runtime/tf.js';
-import type { ModelConfig } from './config.js';
+import { type ModelConfig, countParameters } from './config.js';
 import { DecoderLayer, type DecoderLayerWeights } from './decoder-layer.js';
 import { expectedHfTensors, isIgnorableHfTensor } from './hf-layout.js';
 import { assertFitsBackend } from './memory-limits.js';
@@ -16,6 +16,14 @@ export type HfTensorSource = (name: string, shape: number[]) => Float32Array;
  * Errors name the checkpoint and the tensor.
  */
 export function validateCheckpoint(config: ModelConfig, reader: CheckpointReader, where: string): void {
+  // Arithmetic first: a config that implies more weights than the file can hold fails before any enumeration.
+  const parameters = countParameters(config);
+  const minBytes = parameters * 2; // the narrowest weight dtypes (F16/BF16) take 2 bytes per value
+  if (minBytes > reader.dataBytes) {
+    throw new AligndialError(
+      `${where}: config.json implies ${parameters.toLocaleString('en-US')} parameters (${config.numLayers} layers, hidden size ${config.hiddenSize}, vocab ${config.vocabSize}), at least ${minBytes.toLocaleString('en-US')} bytes, but the checkpoint holds ${reader.dataBytes.toLocaleString('en-US')} bytes of tensor data: config.json does not describe these weights.`,
+    );
+  }
   const expected = expectedHfTensors(config);
   const expectedNames = new Set(expected.map((s) => s.name));
   for (const spec of expected) {
@@ -131,10 +139,11 @@ export function buildTransformer(config: ModelConfig, read: HfTensorSource): Tra
 
 /** Loads the weights of a Hugging Face checkpoint directory (validated against the config). */
 export function loadTransformerWeights(config: ModelConfig, dir: string): Transformer {
-  assertFitsBackend(config, dir);
   const reader = CheckpointReader.open(dir);
   try {
+    // The file is checked against config.json first: a config that does not describe it is the real problem.
     validateCheckpoint(config, reader, dir);
+    assertFitsBackend(config, dir);
     return buildTransformer(config, (name) => reader.readFloat32(name));
   } finally {
     reader.close();

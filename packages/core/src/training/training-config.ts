@@ -1,3 +1,4 @@
+import { describeValue } from '../util/describe-value.js';
 import { AligndialError } from '../errors.js';
 import { LR_SCHEDULER_TYPES, type LrSchedulerType } from './lr-schedule.js';
 
@@ -77,7 +78,7 @@ const isNum = (v: unknown, min: number, max = Infinity) => typeof v === 'number'
  */
 export function validateTrainingConfig(config: Partial<TrainingConfig>, what: string): void {
   const bad = (field: keyof TrainingConfig, problem: string) =>
-    new AligndialError(`${what}: ${field} ${problem}, got ${JSON.stringify(config[field])}`, { field });
+    new AligndialError(`${what}: ${field} ${problem}, got ${describeValue(config[field])}`, { field });
   const c = config;
   const has = (f: keyof TrainingConfig) => c[f] !== undefined;
   if (has('learningRate') && (!isNum(c.learningRate, 0) || !Number.isFinite(c.learningRate))) throw bad('learningRate', 'must be a non-negative number');

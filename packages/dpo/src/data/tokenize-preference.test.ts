@@ -76,6 +76,24 @@ describe('tokenizePreference', () => {
     expect(truncatePreference(pair, { maxPromptLength: 3, bosTokenId: BOS }).pair.promptIds).toEqual([BOS, 15, 16]);
   });
 
+  it('cuts text by characters before tokenizing: a 32 MB answer costs what maxLength can use, same tokens', () => {
+    const long = 'word '.repeat(2000);
+    const example: PreferenceExample = { prompt: `Question ${long}end?`, chosen: `Yes ${long}`, rejected: `No ${long}`, source: 't:1' };
+    const full = tokenizePreference(example, plainTok, { maxLength: 64, maxChars: Infinity });
+    const cut = tokenizePreference(example, plainTok, { maxLength: 64 });
+    expect(cut).toEqual(full);
+    const huge: PreferenceExample = { prompt: 'x'.repeat(4_000_000), chosen: 'y'.repeat(32_000_000), rejected: 'n', source: 't:2' };
+    const encoded: number[] = [];
+    const spy = { ...plainTok, encode: (text: string, o?: object) => (encoded.push(text.length), plainTok.encode(text, o)) };
+    Object.setPrototypeOf(spy, Object.getPrototypeOf(plainTok));
+    const pair = tokenizePreference(huge, spy as typeof plainTok, { maxLength: 64 });
+    expect(pair.promptIds.length + pair.chosenIds.length).toBeLessThanOrEqual(64);
+    // Work is bounded by maxLength, not by the 36 M characters of input.
+    expect(Math.max(...encoded)).toBeLessThanOrEqual(2 * plainTok.charBudget(64) + 10);
+    const counted = tokenizePreferences([huge], plainTok, { maxLength: 64 });
+    expect(counted.truncated).toBe(1);
+  });
+
   it('names the row when a part tokenizes to nothing, and skips it with skipInvalid', () => {
     const bad: PreferenceExample = { prompt: 'x', chosen: '', rejected: 'y', source: 'bad.jsonl:4' };
     const noEos = Tokenizer.fromJSON(synthetic.tokenizerJson, { ...plainConfig, eos_token: undefined });

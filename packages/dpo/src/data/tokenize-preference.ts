@@ -1,4 +1,4 @@
-import { AligndialError, type ChatMessage, type Tokenizer, formatPlainChat, isAligndialError } from '@aligndial/core';
+import { AligndialError, type ChatMessage, type Tokenizer, cutText, formatPlainChat, isAligndialError } from '@aligndial/core';
 import type { PreferenceExample } from './preference-example.js';
 import type { SkippedRow } from './read-preference-file.js';
 
@@ -31,6 +31,19 @@ export interface TokenizePreferenceOptions {
   maxLength?: number;
   /** The prompt's token budget under truncation; also a hard cap on the prompt. Default ⌈maxLength/2⌉. */
   maxPromptLength?: number;
+  /**
+   * Cut every text to this many characters before tokenizing (prompts keep their end, completions their
+   * start). Default: `tokenizer.charBudget(maxLength)` when `maxLength` is set, which changes no token a
+   * `maxLength` truncation keeps but bounds the work on a 32 MB answer; no cut without `maxLength`.
+   */
+  maxChars?: number;
+}
+
+/** The example with each text cut to `maxChars` characters (see {@link TokenizePreferenceOptions.maxChars}). */
+export function cutPreferenceText(example: PreferenceExample, maxChars: number): PreferenceExample {
+  const cut = (value: string | ChatMessage[], keep: 'start' | 'end') =>
+    typeof value === 'string' ? cutText(value, maxChars, keep) : value.map((m) => ({ ...m, content: cutText(m.content, maxChars, keep) }));
+  return { ...example, prompt: cut(example.prompt, 'end'), chosen: cut(example.chosen, 'start'), rejected: cut(example.rejected, 'start') };
 }
 
 function firstIsBos(ids: readonly number[], bos: number | undefined): boolean {
@@ -127,7 +140,9 @@ function chatCompletionIds(
  * with EOS (when the template does not close the turn with one), and `maxLength` truncation applies.
  * @throws AligndialError naming the row when a part tokenizes to nothing.
  */
-export function tokenizePreference(example: PreferenceExample, tokenizer: Tokenizer, options: TokenizePreferenceOptions = {}): TokenizedPreference {
+export function tokenizePreference(original: PreferenceExample, tokenizer: Tokenizer, options: TokenizePreferenceOptions = {}): TokenizedPreference {
+  const maxChars = options.maxChars ?? (options.maxLength !== undefined ? tokenizer.charBudget(options.maxLength) : undefined);
+  const example = maxChars === undefined ? original : cutPreferenceText(original, maxChars);
   const mode = options.chatTemplate ?? 'auto';
   const bos = tokenizer.bosTokenId;
   const { source } = example;
@@ -187,7 +202,9 @@ export function tokenizePreferences(
   const out: TokenizedPreferenceData = { pairs: [], skipped: [], truncated: 0 };
   for (const example of examples) {
     try {
-      const full = tokenizePreference(example, tokenizer, { ...options, maxLength: undefined, maxPromptLength: undefined });
+      // Untruncated first (to count the pairs truncation cuts), but never longer than maxLength can use.
+      const maxChars = options.maxChars ?? (options.maxLength !== undefined ? tokenizer.charBudget(options.maxLength) : undefined);
+      const full = tokenizePreference(example, tokenizer, { ...options, maxLength: undefined, maxPromptLength: undefined, maxChars });
       const { pair, truncated } = truncatePreference(full, { ...options, bosTokenId: tokenizer.bosTokenId });
       if (truncated) out.truncated++;
       out.pairs.push(pair);
