@@ -15,6 +15,7 @@ import {
   saveTrainingCheckpoint,
   tf,
   validateTrainingConfig,
+  withCheckpointing,
 } from '@aligndial/core';
 import { latestCheckpoint } from '@aligndial/core/internal';
 import { kdLossFromTeacher, klDivergenceFromLogits, predictionMask } from '@aligndial/dpo';
@@ -45,7 +46,7 @@ export function deraTeacher(aligned: Transformer, reference: Transformer, lambda
 }
 
 /** The shared training fields distillation takes (core's TrainingConfig); see {@link DISTILL_DEFAULTS}. */
-export type DistillTrainingFields = 'batchSize' | 'learningRate' | 'lrSchedulerType' | 'warmupRatio' | 'weightDecay' | 'maxGradNorm' | 'seed';
+export type DistillTrainingFields = 'batchSize' | 'learningRate' | 'lrSchedulerType' | 'warmupRatio' | 'weightDecay' | 'maxGradNorm' | 'seed' | 'gradientCheckpointing';
 
 /**
  * Distillation's defaults for the shared training fields, where they differ from core's
@@ -59,6 +60,7 @@ export const DISTILL_DEFAULTS: Readonly<Pick<TrainingConfig, DistillTrainingFiel
   weightDecay: 0,
   maxGradNorm: 1,
   seed: 0,
+  gradientCheckpointing: false,
 };
 
 export interface DistillOptions extends Partial<Pick<TrainingConfig, DistillTrainingFields>> {
@@ -185,7 +187,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       let loss: number;
       let grads: Map<string, tf.Tensor>;
       try {
-        ({ loss, grads } = computeGradients(() => kdLossFromTeacher(studentLogits(batch, true), teacher, { mask, reduction: options.reduction }), variables, { step: step + 1 }));
+        ({ loss, grads } = withCheckpointing(student, options.gradientCheckpointing ?? DISTILL_DEFAULTS.gradientCheckpointing, () =>
+          computeGradients(() => kdLossFromTeacher(studentLogits(batch, true), teacher, { mask, reduction: options.reduction }), variables, { step: step + 1 }),
+        ));
       } finally {
         teacher.dispose();
       }

@@ -24,7 +24,7 @@ export { chatWithLambdas } from './chat.js';
 export type { ChatWithLambdasOptions, ChatWithLambdasResult, ChatTurn } from './chat.js';
 export { benchmarkClmDecode, runClmDecodeBenchmark } from './bench-decode.js';
 export type { ClmDecodeBenchmark, ClmDecodeBenchmarkOptions, RunClmDecodeBenchmarkOptions, DecodeSpeed } from './bench-decode.js';
-export { createClmTrainer, trainClm, clmTrainingRecord, clmReferenceLogProbs } from './train.js';
+export { createClmTrainer, trainClm, clmTrainingRecord, clmReferenceLogProbs, addedLayerParameters } from './train.js';
 export type { ClmTrainerOptions } from './train.js';
 export { distill, distillClmLambda, clmTeacher, deraTeacher, chosenSequences, meanTokenKl, DISTILL_DEFAULTS } from './distill.js';
 export type { DistillTrainingFields, DistillOptions, DistillResult, DistillSequence, DistillClmOptions, TeacherFn, MeanTokenKlOptions } from './distill.js';

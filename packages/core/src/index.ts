@@ -13,7 +13,9 @@ export {
 } from './runtime/tf.js';
 export { initBackend, backendInfo, BACKEND_NAMES } from './runtime/backend.js';
 export { type BackendName, type BackendInfo } from './runtime/backend.js';
-export { parseModelConfig, toHfConfig, countParameters, SUPPORTED_ARCHITECTURES, MODEL_CONFIG_LIMITS } from './model/config.js';
+export { recomputeInBackward, isRecordingGradients, dependsOnTrainable, withCheckpointing } from './runtime/recompute.js';
+export { startTensorMemoryMeter, type TensorMemoryMeter } from './runtime/tensor-memory-meter.js';
+export { parseModelConfig, toHfConfig, countParameters, parameterSizes, SUPPORTED_ARCHITECTURES, MODEL_CONFIG_LIMITS } from './model/config.js';
 export { type ModelConfig, type ModelArchitecture, type RopeScaling } from './model/config.js';
 export { Transformer, tokenIdTensor } from './model/transformer.js';
 export { type TransformerWeights, type ForwardOptions } from './model/transformer.js';
@@ -95,7 +97,7 @@ export { createModelDecoder } from './generation/step-decoder.js';
 export { type StepDecoder, type ModelDecoderOptions } from './generation/step-decoder.js';
 export { sampleToken, argmax, applyRepetitionPenalty, validateSamplingOptions, REPETITION_PENALTY_RANGE } from './generation/sampling.js';
 export { type SamplingOptions } from './generation/sampling.js';
-export { tokenLogProbs, sequenceLogProbs, buildSequenceBatch } from './generation/logprobs.js';
+export { tokenLogProbs, sequenceLogProbs, buildSequenceBatch, headChunkPositions } from './generation/logprobs.js';
 export { type SequenceBatch, type SequenceLogProbOptions } from './generation/logprobs.js';
 export { writeFileAtomic } from './io/atomic-write.js';
 export { assertFileMatchesManifest, writeFilesAtomic, sha256File, sha256Chunks, type FileToWrite } from './io/atomic-dir.js';
@@ -148,6 +150,17 @@ export { clipGradsByGlobalNorm, globalGradNorm } from './training/clip-grad-norm
 export { optimizerStep, type OptimizerStepOptions } from './training/optimizer-step.js';
 export { DEFAULT_TRAINING_CONFIG, validateTrainingConfig, type TrainingConfig } from './training/training-config.js';
 export { GradientAccumulator } from './training/gradient-accumulator.js';
+export {
+  planTrainingMemory,
+  resolveMemoryPlan,
+  trainingMemoryBudget,
+  memoryPlanLine,
+  formatBytes,
+  type MemoryPlan,
+  type MemoryPlanInput,
+  type ResolvedMemoryPlan,
+  type GradientCheckpointingMode,
+} from './training/memory-plan.js';
 export { logSigmoid } from './training/log-sigmoid.js';
 export { computeGradients, type ComputeGradientsOptions, type GradientsResult } from './training/compute-gradients.js';
 export { assertFiniteGradNorm, assertFiniteLoss } from './training/training-guard.js';

@@ -60,6 +60,12 @@ export const PREFERENCE_TRAINING_FLAGS: readonly TrainingFlag[] = [
   { flags: '--no-append-eos', description: 'leave completions without EOS (default: append EOS to completions that have none; off for truncated or continuation data)' },
   { flags: '--skip-invalid', description: 'drop invalid rows (reported) instead of stopping at the first one' },
   { flags: '--resume', description: 'continue from the newest checkpoint in --out' },
+  {
+    flags: '--gradient-checkpointing <mode>',
+    description: 'recompute each layer in the backward pass instead of keeping its activations (about 1/3 slower, far less memory); auto: on when the memory plan needs it',
+    choices: ['auto', 'on', 'off'],
+    default: 'auto',
+  },
   { flags: '--backend <name>', description: 'auto | node-gpu | node | wasm | cpu' },
 ];
 

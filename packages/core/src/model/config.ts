@@ -260,3 +260,30 @@ export function countParameters(config: ModelConfig): number {
   const perLayer = qkv + o + mlp + 2 * D;
   return V * D * (config.tieWordEmbeddings ? 1 : 2) + config.numLayers * perLayer + D;
 }
+
+/**
+ * Every parameter's element count by the name `Transformer.parameters()` gives it (`embed`,
+ * `layers.{i}.{field}`, `norm`, `lmHead`), from the config alone (before any weight is read).
+ */
+export function parameterSizes(config: ModelConfig): Map<string, number> {
+  const { hiddenSize: D, intermediateSize: F, numHeads: H, numKvHeads: K, headDim: hd, vocabSize: V } = config;
+  const out = new Map<string, number>([['embed', V * D]]);
+  for (let i = 0; i < config.numLayers; i++) {
+    const layer: [string, number, boolean][] = [
+      ['inputNorm', D, true],
+      ['wqkv', D * (H + 2 * K) * hd, true],
+      ['bqkv', (H + 2 * K) * hd, config.qkvBias],
+      ['wo', H * hd * D, true],
+      ['bo', D, config.outputBias],
+      ['postNorm', D, true],
+      ['wGateUp', 2 * D * F, true],
+      ['bGateUp', 2 * F, config.mlpBias],
+      ['wDown', F * D, true],
+      ['bDown', D, config.mlpBias],
+    ];
+    for (const [name, size, present] of layer) if (present) out.set(`layers.${i}.${name}`, size);
+  }
+  out.set('norm', D);
+  if (!config.tieWordEmbeddings) out.set('lmHead', D * V);
+  return out;
+}

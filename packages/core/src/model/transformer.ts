@@ -8,6 +8,7 @@ import { type LinearWeight, linear, toVariable } from './linear-weight.js';
 import { rmsNorm } from './ops/rms-norm.js';
 import type { KVCache } from './kv-cache.js';
 import { RopeTables } from './rope.js';
+import { recomputeInBackward } from '../runtime/recompute.js';
 
 /** Parameters outside the decoder layers. */
 export interface TransformerWeights {
@@ -40,6 +41,13 @@ export interface ForwardOptions {
  */
 export class Transformer {
   readonly rope: RopeTables;
+  /**
+   * Activation checkpointing (Hugging Face's `gradient_checkpointing`): while a gradient tape records,
+   * each decoder layer keeps only its input for the backward pass and is recomputed there, and the LM
+   * head runs in recomputed chunks. Trades about one extra forward pass for activation memory that no
+   * longer grows with the number of layers. No effect on inference.
+   */
+  gradientCheckpointing = false;
   private tiedHead?: { source: object; head: tf.Tensor2D };
 
   constructor(
@@ -101,8 +109,16 @@ export class Transformer {
    */
   runLayers(h: tf.Tensor3D, ctx: LayerContext, layers: readonly DecoderLayer[] = this.layers, firstIndex = 0): tf.Tensor3D {
     let x = h;
+    // Without a cache or hooks (which may hold a layer's tensors), each layer runs in its own tidy scope, so
+    // its intermediates are freed as soon as it is done (the gradient tape keeps what the backward pass
+    // needs) instead of all layers' piling up until the whole pass ends. Checkpointing cannot replay hooks
+    // or KV-cache writes either; neither is used while training.
+    const isolated = !ctx.cache && !ctx.hooks;
+    const checkpoint = this.gradientCheckpointing && isolated;
     layers.forEach((layer, i) => {
-      x = layer.forward(x, firstIndex + i, ctx);
+      const index = firstIndex + i;
+      const input = x;
+      x = checkpoint ? checkpointedLayer(layer, input, index, ctx) : isolated ? tf.tidy(() => layer.forward(input, index, ctx)) : layer.forward(input, index, ctx);
     });
     ctx.cache?.advance(h.shape[1]);
     return x;
@@ -222,6 +238,14 @@ export class Transformer {
     this.rope.dispose();
   }
 
+}
+
+/** One decoder layer whose backward pass recomputes it from its input (see `gradientCheckpointing`). */
+function checkpointedLayer(layer: DecoderLayer, x: tf.Tensor3D, index: number, ctx: LayerContext): tf.Tensor3D {
+  // The rotary tables and the mask are inputs too: the tensors of this pass are freed before the backward pass.
+  const inputs = ctx.maskBias ? [x, ctx.cos, ctx.sin, ctx.maskBias] : [x, ctx.cos, ctx.sin];
+  const run = (h: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor, maskBias?: tf.Tensor) => layer.forward(h as tf.Tensor3D, index, { cos, sin, maskBias });
+  return recomputeInBackward(run as (...t: tf.Tensor[]) => tf.Tensor, inputs, layer.parameters().map(([, v]) => v)) as tf.Tensor3D;
 }
 
 /** Validates plain id rows (rectangular, inside the vocabulary) and makes them an int32 [B, T] tensor. */

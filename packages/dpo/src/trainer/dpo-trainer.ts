@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AdamW, AligndialError, GradientAccumulator, type LrScheduleOptions, Rng, type SequenceBatch, type Transformer, computeGradients, describeValue, isBiasOrNormParameter, learningRateAt, loadTrainingCheckpoint, modelFingerprint, optimizerStep, saveTrainingCheckpoint, sequenceLogProbs, tf } from '@aligndial/core';
+import { AdamW, AligndialError, GradientAccumulator, type LrScheduleOptions, Rng, type SequenceBatch, type Transformer, computeGradients, describeValue, isBiasOrNormParameter, learningRateAt, loadTrainingCheckpoint, modelFingerprint, optimizerStep, saveTrainingCheckpoint, sequenceLogProbs, tf, withCheckpointing } from '@aligndial/core';
 import { latestCheckpoint } from '@aligndial/core/internal';
 import { type PreferenceBatch, collatePreferenceBatch } from '../data/collate.js';
 import type { TokenizedPreference } from '../data/tokenize-preference.js';
@@ -438,14 +438,16 @@ export class DpoTrainer {
         const ref = this.referenceTensors(batch, indices, this.refTrain);
         let captured: { losses: Partial<Record<PreferenceLossType, number>>; stats: PairStats } | undefined;
         try {
-          const { loss, grads } = computeGradients(
-            () => {
-              const out = this.batchLoss(batch, ref, true);
-              captured = { losses: out.losses, stats: out.stats };
-              return out.loss;
-            },
-            this.trainable,
-            { step: step + 1 },
+          const { loss, grads } = withCheckpointing(this.model, this.config.gradientCheckpointing, () =>
+            computeGradients(
+              () => {
+                const out = this.batchLoss(batch, ref, true);
+                captured = { losses: out.losses, stats: out.stats };
+                return out.loss;
+              },
+              this.trainable,
+              { step: step + 1 },
+            ),
           );
           accumulator.add(grads);
           lossSum += loss;

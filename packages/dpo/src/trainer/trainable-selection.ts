@@ -1,4 +1,4 @@
-import { AligndialError, type Transformer, type tf } from '@aligndial/core';
+import { AligndialError, type ModelConfig, type Transformer, parameterSizes, type tf } from '@aligndial/core';
 
 /**
  * Which parameters train:
@@ -67,4 +67,15 @@ function selectNames(names: Set<string>, numLayers: number, spec: TrainableSpec)
     for (const m of matches) selected.add(m);
   }
   return pick((name) => selected.has(name));
+}
+
+/**
+ * What `spec` selects of a model with this config, before any weight is read (for the memory plan):
+ * the trainable parameter count and whether the embedding is among them.
+ */
+export function trainableFromConfig(config: ModelConfig, spec: TrainableSpec = 'all'): { parameters: number; trainsEmbedding: boolean } {
+  const sizes = parameterSizes(config);
+  const stub = { parameters: () => new Map([...sizes].map(([name, size]) => [name, { size } as unknown as tf.Variable])), layers: { length: config.numLayers } as Transformer['layers'] };
+  const selected = selectTrainable(stub, spec);
+  return { parameters: [...selected.values()].reduce((n, v) => n + v.size, 0), trainsEmbedding: selected.has('embed') };
 }
