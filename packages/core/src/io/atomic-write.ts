@@ -6,15 +6,25 @@ import { dirname, basename, join } from 'node:path';
  * write to a temporary file beside it, fsync, then rename over the target.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+  const chunks = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
+  writeFileAtomicStreaming(path, (write) => {
+    for (const chunk of chunks) write(chunk);
+  });
+}
+
+/**
+ * {@link writeFileAtomic} for content produced piece by piece (a file larger than memory): `produce` calls
+ * `write` as often as it likes; the file appears only once `produce` returns, and a throw leaves nothing.
+ */
+export function writeFileAtomicStreaming(path: string, produce: (write: (bytes: Uint8Array) => void) => void): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const chunks = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
   const fd = openSync(tmp, 'w');
   try {
-    for (const chunk of chunks) {
+    produce((bytes) => {
       let written = 0;
-      while (written < chunk.byteLength) written += writeSync(fd, chunk, written, chunk.byteLength - written);
-    }
+      while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);
+    });
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);

@@ -1,6 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { AligndialError } from '../errors.js';
+import { writeFileAtomicStreaming } from '../io/atomic-write.js';
 import { assertLittleEndianHost, f32ToBf16, f32ToF16 } from '../io/dtype-convert.js';
 import { Rng } from '../util/rng.js';
 import type { ModelConfig } from './config.js';
@@ -61,14 +60,7 @@ export function writeRandomCheckpoint(config: ModelConfig, file: string, options
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(headerBytes.length));
 
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w');
-  const write = (bytes: Uint8Array) => {
-    let written = 0;
-    while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);
-  };
-  try {
+  writeFileAtomicStreaming(file, (write) => {
     write(prefix);
     write(headerBytes);
     const values = new Float32Array(CHUNK);
@@ -94,12 +86,5 @@ export function writeRandomCheckpoint(config: ModelConfig, file: string, options
         options.onProgress?.(done, total);
       }
     }
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
+  });
 }
