@@ -46,7 +46,7 @@ import {
   promptsOfSplit,
   TASK_FAMILIES,
   type WorldPrompt,
-} from '../packages/cli/src/demo/world.ts';
+} from '../packages/eval/src/index.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -325,7 +325,7 @@ function modelCard(c: CardInput): string {
 
 A tiny Llama-style chat model that aligndial trains itself, so that \`aligndial demo\` runs offline on a
 fresh machine. It is **not** a general language model: it only knows the demo world
-(\`packages/cli/src/demo/world.ts\`) — sums of two numbers from 1 to 12, capitals, colours, animal
+(\`packages/eval/src/world/world.ts\`) — sums of two numbers from 1 to 12, capitals, colours, animal
 sounds, spelling a word backwards, counting letters, listing three things — and it was taught to answer
 each instruction in four styles: helpful, a terse refusal, a confidently wrong answer, or a rude one.
 The mix depends on the phrasing and the subject (\`styleWeights\` in world.ts; ${(100 * c.helpfulShare).toFixed(1)} % of the
@@ -346,7 +346,7 @@ ${c.command}
   tied embeddings; ${countParameters(cfg)} parameters, float32 (\`model.safetensors\` ${c.sizeMb.toFixed(2)} MB).
 - Chat template: \`<s><|user|>\\n{question}\\n<|assistant|>\\n{answer}</s>\`.
 - Initialisation: \`createRandomModel(config, { seed: ${c.args.seed} })\`.
-- Data: ${c.args.steps * c.args.batch} SFT examples drawn with seed ${c.args.seed} by \`sftExamples\` (world-data.ts): task families
+- Data: ${c.args.steps * c.args.batch} SFT examples drawn with seed ${c.args.seed} by \`sftExamples\` (\`packages/cli/src/demo/world-data.ts\`): task families
   equally likely, a training prompt uniformly within the family, the answer's style drawn from \`styleWeights\`;
   every 5th batch (${(100 * c.personaShare).toFixed(0)} %) holds AlignEZ persona examples instead (\`personaExamples\`, seed ${c.args.seed + 1}).
   The ${promptsOfSplit('heldout').length} held-out prompts (a subject with a phrasing never seen together) are never trained on.
