@@ -31,7 +31,7 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address>', 'interface to listen on (0.0.0.0 = every interface; then set --api-key)', '127.0.0.1')
     .option('--port <n>', 'TCP port (0 = any free port)', intOption(0, 65535), 8000)
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" on /v1/* (env ALIGNDIAL_API_KEY)')
-    .option('--model-name <id>', 'the model id clients send (default: the model directory name)')
+    .option('--model-name <id>', 'the model id clients send; "default" is always accepted too (default: the model directory name)')
     .option('--max-queue <n>', 'requests that may wait behind the running one; more get HTTP 429', intOption(0, 100_000), 16)
     .option('--max-tokens <n>', 'most completion tokens one request may ask for', intOption(1, 1_000_000), 1024)
     .option('--max-body-bytes <n>', 'largest request body; larger gets HTTP 413', intOption(1024), 1024 * 1024)
@@ -47,6 +47,8 @@ export function registerServeCommand(program: Command): void {
       [
         '',
         'Requests take OpenAI\'s fields plus `lambda` (also `vllm_xargs.lambda`) and `alignez: {enabled, strength}`.',
+        'Like OpenAI, a request without `temperature` samples: it uses generation_config.json\'s temperature, else 1',
+        '(`aligndial generate` is greedy by default); send "temperature": 0 for greedy answers.',
         '',
         'Examples:',
         '  aligndial serve --model ./my-model --port 8000',

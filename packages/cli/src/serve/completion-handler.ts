@@ -15,7 +15,7 @@ import {
 import type { Release } from './queue.js';
 import { type GenerationJob, runGeneration } from './run-generation.js';
 import { type GenerationRequest, parseChatCompletionRequest, parseCompletionRequest, parseJsonText } from './schemas.js';
-import type { ServeState } from './state.js';
+import { type ServeState, aliasList } from './state.js';
 import { resolveSteering } from './steering.js';
 import type { RequestRecord } from './types.js';
 
@@ -48,8 +48,9 @@ export async function handleGeneration(c: Context, state: ServeState, kind: 'cha
     if (state.shuttingDown) throw new ApiError(503, 'the server is shutting down', 'server_shutting_down');
     const request = parseRequest(kind, parseJsonText(await c.req.text()));
     record.stream = request.stream;
-    if (request.model !== state.modelId) {
-      throw new ApiError(400, `The model "${request.model}" is not served here; this server serves "${state.modelId}" (GET /v1/models)`, 'model_not_found', 'model');
+    if (!state.modelIds.includes(request.model)) {
+      const also = state.modelIds.length > 1 ? ` (also as ${aliasList(state)})` : '';
+      throw new ApiError(400, `The model "${request.model}" is not served here; this server serves "${state.modelId}"${also} (GET /v1/models)`, 'model_not_found', 'model');
     }
     const { steering, info } = resolveSteering(request, state.defaultSteering);
     record.lambda = info.lambda;

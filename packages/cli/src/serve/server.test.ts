@@ -37,7 +37,7 @@ describe('aligndial serve with the openai client', () => {
     const { server, client } = await start({ session: fake });
     expect(server.host).toBe('127.0.0.1');
     expect(server.port).toBeGreaterThan(0);
-    expect((await client.models.list()).data.map((m) => m.id)).toEqual(['tiny']);
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual(['tiny', 'default']);
 
     const params: ChatCompletionCreateParamsNonStreaming & Steered = { model: 'tiny', messages, max_tokens: 16, temperature: 0, lambda: 1.5 };
     const reply = await client.chat.completions.create(params);
@@ -137,7 +137,7 @@ describe('aligndial serve with the openai client', () => {
 
   it('requires the bearer key when started with one', async () => {
     const { server, client } = await start({ apiKey: 'test-key-123' });
-    expect((await client.models.list()).data).toHaveLength(1);
+    expect((await client.models.list()).data).toHaveLength(2);
     const wrong = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'nope', maxRetries: 0 });
     await expect(wrong.chat.completions.create({ model: 'tiny', messages, max_tokens: 2 })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
     expect((await fetch(`${server.url}/`)).status).toBe(200); // the page loads; it asks for the key
