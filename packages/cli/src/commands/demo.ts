@@ -39,7 +39,7 @@ export function registerDemoCommand(program: Command): void {
     .addHelpText('after', '\nExamples:\n  aligndial demo\n  aligndial demo --quick --out /tmp/demo\n  aligndial demo --judge openai:gpt-4o-mini@http://127.0.0.1:8000/v1')
     .action(async (options: DemoCommandOptions) => {
       const result = await runDemoCommand(options);
-      if (options.json) process.stdout.write(`${JSON.stringify({ rows: result.rows, files: result.files, seconds: result.seconds })}\n`);
+      if (options.json) process.stdout.write(`${JSON.stringify({ rows: result.rows, reading: result.reading, files: result.files, seconds: result.seconds })}\n`);
     });
 }
 
@@ -66,6 +66,7 @@ export async function runDemoCommand(options: DemoCommandOptions, out: NodeJS.Wr
   const result = await runDemo(demoOptions);
   if (!options.json) {
     out.write(`\n${result.table}\n\n`);
+    if (result.reading.length > 0) out.write(`${result.reading.join('\n')}\n\n`);
     out.write(`plots: ${result.files.plots.join(', ')}\n`);
     out.write(`results: ${result.files.results} (answers, judgments, adapter and edits beside it); ${result.seconds.total.toFixed(0)} s in all\n`);
   }
