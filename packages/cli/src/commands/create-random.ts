@@ -1,5 +1,6 @@
 import {
   AligndialError,
+  assertFitsBackend,
   MODEL_SHAPES,
   type ModelShapeName,
   configForShape,
@@ -48,6 +49,9 @@ export async function runCreateRandom(options: CreateRandomOptions): Promise<{ o
       ? parseModelConfig(readJsonFile(options.config!, 'model config'), options.config!)
       : loadModelConfig(options.config!);
   if (config.vocabSize < 260) throw new AligndialError(`vocab_size ${config.vocabSize} is too small for the synthetic tokenizer (needs ≥ 260)`);
+  // The random weights are made as one in-memory model: refuse, with the reason, what the backend cannot hold
+  // (e.g. Llama-3.2-1B on wasm) instead of failing inside tfjs with a stack trace.
+  assertFitsBackend(config, options.config ?? `--shape ${options.shape}`);
   const model = createRandomModel(config, { seed: options.seed });
   try {
     saveModel(model, options.out);
