@@ -85,8 +85,9 @@ export async function runEvalGenerate(options: EvalGenerateOptions): Promise<Gen
   const already = new Set(openAnswersForResume(options.out).map((r) => r.id));
   const resumed = items.filter((item) => already.has(item.id)).length;
 
-  // The model is loaded on the first prompt that needs an answer, so a finished file costs nothing.
-  let session: ModelSession | undefined;
+  // The model is loaded only when a prompt needs an answer (a finished file costs nothing), and before the
+  // progress bar, so a bad --model or --adapter prints its error alone.
+  let session: ModelSession | undefined = resumed < items.length ? await openModelSession(options) : undefined;
   const generator: Generator = async (prompt) => {
     session ??= await openModelSession(options);
     const input: string | ChatMessage[] = typeof prompt !== 'string' ? prompt : options.raw ? prompt : [{ role: 'user', content: prompt }];
@@ -103,7 +104,7 @@ export async function runEvalGenerate(options: EvalGenerateOptions): Promise<Gen
   };
 
   const progress = createProgress('generate', items.length);
-  progress.update(resumed);
+  if (resumed > 0) progress.update(resumed);
   try {
     return await generateAnswers({
       prompts: items,
