@@ -54,6 +54,21 @@ describe('aligndial command line', () => {
     }
   });
 
+  it('generate --chat warns when the model has no chat template (and not when it has one)', async () => {
+    const withTemplate = await cli(...generateArgs, '--chat', '--temperature', '0', '--json');
+    expect(withTemplate.code, withTemplate.stderr).toBe(0);
+    expect(withTemplate.stderr).toBe('');
+    const dir = join(tmp, 'no-template');
+    cpSync(model, dir, { recursive: true });
+    const configFile = join(dir, 'tokenizer_config.json');
+    const { chat_template: _dropped, ...config } = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configFile, JSON.stringify(config));
+    const run = await cli('generate', '--model', dir, '--prompt', 'Hi', '--max-new-tokens', '2', '--chat', '--temperature', '0', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe(`aligndial: warning: ${dir} has no chat template (no chat_template in tokenizer_config.json, no chat_template.jinja); --chat formats the messages as plain "User: …" / "Assistant:" lines instead\n`);
+    expect(JSON.parse(run.stdout)).toMatchObject({ finishReason: expect.any(String) });
+  });
+
   it('--temperature 0 is deterministic, and streaming prints the same text', async () => {
     const a = JSON.parse((await cli(...generateArgs, '--temperature', '0', '--json')).stdout) as GenerateJson;
     const b = JSON.parse((await cli(...generateArgs, '--temperature', '0', '--json', '--seed', '99')).stdout) as GenerateJson;

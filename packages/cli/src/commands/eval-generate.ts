@@ -13,6 +13,7 @@ import { UsageError } from '../cli-error.js';
 import { type ModelSession, type ModelSessionOptions, addModelSessionFlags, openModelSession } from '../model-session.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
+import { warnIfNoChatTemplate } from './chat-template-warning.js';
 import { requireDataDir } from './eval-data-dir.js';
 
 /**
@@ -88,6 +89,7 @@ export async function runEvalGenerate(options: EvalGenerateOptions): Promise<Gen
   // The model is loaded only when a prompt needs an answer (a finished file costs nothing), and before the
   // progress bar, so a bad --model or --adapter prints its error alone.
   let session: ModelSession | undefined = resumed < items.length ? await openModelSession(options) : undefined;
+  if (session && !options.raw) warnIfNoChatTemplate(session.tokenizer, options.model, 'eval generate (without --raw)');
   const generator: Generator = async (prompt) => {
     session ??= await openModelSession(options);
     const input: string | ChatMessage[] = typeof prompt !== 'string' ? prompt : options.raw ? prompt : [{ role: 'user', content: prompt }];

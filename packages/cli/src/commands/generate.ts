@@ -2,6 +2,7 @@ import type { BackendName, ChatMessage, GenerateResult } from '@aligndial/core';
 import type { Command } from 'commander';
 import { addModelSessionFlags, openModelSession } from '../model-session.js';
 import { intOption, numberOption } from '../option-parsers.js';
+import { warnIfNoChatTemplate } from './chat-template-warning.js';
 
 export interface GenerateCommandOptions {
   model: string;
@@ -58,6 +59,7 @@ export function registerGenerateCommand(program: Command): void {
 export async function runGenerate(options: GenerateCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<GenerateJson> {
   const session = await openModelSession(options);
   const { defaults, backend } = session;
+  if (options.chat) warnIfNoChatTemplate(session.tokenizer, options.model, '--chat');
   const prompt: string | ChatMessage[] = options.chat
     ? [...(options.system ? [{ role: 'system', content: options.system }] : []), { role: 'user', content: options.prompt }]
     : options.prompt;
