@@ -53,8 +53,10 @@ describe('aligndial eval compare + report (rule judges)', () => {
     writeFileSync(rule, "export default ({ question }) => (question.includes('Q3') ? 'nonsense' : 'first');\n");
     const out = join(tmp.dir, 'swap.jsonl');
     const run = await runEvalCli(['compare', '--a', a, '--b', b, '--judge', `rule:${rule}`, '--swap', '--out', out]);
-    expect(run.code).toBe(0);
+    // The file is written and summarised, and the run exits 1: one pair has no verdict.
+    expect(run.code).toBe(1);
     expect(run.stdout).toContain('4/4 pairs judged (errors 1,');
+    expect(run.stderr).toContain(`aligndial: error: 1 of 4 pairs got no usable verdict from the judge (the rest were judged); each has an "error" field in ${out}`);
     expect(lines(out).map((r) => r.verdict)).toEqual(['tie', 'tie', 'error', 'tie']);
     const json = JSON.parse((await runEvalCli(['report', '--judgments', out, '--json'])).stdout);
     // 3 judged ties and 1 error of 4: T = 100 % of judged, errors = 25 % of all.

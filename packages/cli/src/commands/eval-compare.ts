@@ -5,6 +5,7 @@ import { intOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 import { findDataDir, requireDataDir } from './eval-data-dir.js';
 import { JUDGE_SPEC_HELP, openEvalJudge } from './eval-judge.js';
+import { failOnJudgeErrors } from './eval-judge-errors.js';
 
 /** Options of `aligndial eval compare`. */
 export interface EvalCompareOptions {
@@ -66,6 +67,7 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
         `${r.outFile}: ${r.judged}/${r.total} pairs judged (errors ${r.errors}, requests ${r.requests}, cached calls ${r.cachedCalls})\n`,
       );
       if (r.budgetExhausted) process.stdout.write(`request budget spent: ${r.pending} pairs pending; rerun the same command to finish them\n`);
+      failOnJudgeErrors(r.errors, r.judged, 'pairs', r.outFile);
     });
 }
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../cli-error.js';
 import { intOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
+import { failOnJudgeErrors } from './eval-judge-errors.js';
 import { requireDataDir } from './eval-data-dir.js';
 import { openEvalJudge } from './eval-judge.js';
 
@@ -51,6 +52,7 @@ export function registerEvalGradeCommand(evalCommand: Command): void {
       const r = await runEvalGrade(options);
       process.stdout.write(`${r.outFile}: ${r.graded}/${r.total} turns graded (errors ${r.errors}, requests ${r.requests}, cached calls ${r.cachedCalls})\n`);
       if (r.budgetExhausted) process.stdout.write(`request budget spent: ${r.pending} turns pending; rerun the same command to finish them\n`);
+      failOnJudgeErrors(r.errors, r.graded, 'turns', r.outFile);
     });
 }
 
