@@ -12,7 +12,7 @@ describe('readSweep', () => {
   it('says where Net Win peaks and that extrapolation hurt, as the issue measured on the embedded model', () => {
     const rows = [row('CLM', 0, 0), row('CLM', 0.5, 12.5), row('CLM', 1, 21.4), row('CLM', 1.5, 3.6), row('CLM', 2, -23.2)];
     expect(readSweep(rows)).toEqual([
-      'CLM: Net Win peaks at λ = 1 (+21.4); extrapolating past λ = 1 did not help (+3.6 at λ = 1.5, −23.2 at λ = 2; best up to λ = 1: +21.4 at λ = 1).',
+      'CLM: Net Win peaks at λ = 1 (+21.4); extrapolating past λ = 1 did not help (+3.6 at λ = 1.5, −23.2 at λ = 2).',
     ]);
   });
 
@@ -29,9 +29,9 @@ describe('readSweep', () => {
       row('CLM+AlignEZ', 0, 0, 'base+AlignEZ'), row('CLM+AlignEZ', 1, 10), row('CLM+AlignEZ', 2, -30),
     ];
     expect(readSweep(rows)[1]).toBe(
-      'AlignEZ: base+AlignEZ answers exactly like the base model; added to CLM it lowers Net Win at every λ > 0 (−10.0 at λ = 1, −10.0 at λ = 2).',
+      'AlignEZ: base+AlignEZ judged a tie with the base model on every prompt; added to CLM it lowers Net Win at every λ > 0 (−10.0 at λ = 1, −10.0 at λ = 2).',
     );
     const mixed = [row('CLM', 0, 0), row('CLM', 1, 20), row('CLM', 2, -20), row('CLM+AlignEZ', 0, 4, 'base+AlignEZ'), row('CLM+AlignEZ', 1, 25), row('CLM+AlignEZ', 2, -30)];
-    expect(readSweep(mixed)[1]).toBe('AlignEZ: base+AlignEZ +4.0 Net Win vs the base model; added to CLM it raises Net Win at 1 and lowers it at 1 of 2 λ > 0 (+5.0 at λ = 1, −10.0 at λ = 2).');
+    expect(readSweep(mixed)[1]).toBe('AlignEZ: base+AlignEZ Net Win +4.0 vs the base model (W 4.0 %, L 0.0 %); added to CLM it raises Net Win at 1 and lowers it at 1 of 2 λ > 0 (+5.0 at λ = 1, −10.0 at λ = 2).');
   });
 });

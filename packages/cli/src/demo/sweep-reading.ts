@@ -34,9 +34,8 @@ function readLambdaSweep(name: string, rows: readonly DemoRow[]): string | undef
   if (beyond.length > 0 && upToOne.length > 0) {
     const reference = upToOne.reduce((b, r) => (r.netWin > b.netWin ? r : b));
     const helped = beyond.some((r) => r.netWin > reference.netWin);
-    parts.push(
-      `extrapolating past λ = 1 ${helped ? 'helped' : 'did not help'} (${beyond.map(at).join(', ')}; best up to λ = 1: ${at(reference)})`,
-    );
+    const compared = reference === best ? '' : `; best up to λ = 1: ${at(reference)}`;
+    parts.push(`extrapolating past λ = 1 ${helped ? 'helped' : 'did not help'} (${beyond.map(at).join(', ')}${compared})`);
   }
   return `${parts.join('; ')}.`;
 }
@@ -47,7 +46,10 @@ function readAlignez(clm: readonly DemoRow[], ez: readonly DemoRow[]): string | 
   const parts: string[] = [];
   const alone = ez.find((r) => r.lambda === 0);
   if (alone) {
-    const what = alone.netWin === 0 && alone.winRate === 0 && alone.loseRate === 0 ? 'answers exactly like the base model' : `${signed(alone.netWin)} Net Win vs the base model`;
+    const what =
+      alone.winRate === 0 && alone.loseRate === 0
+        ? 'judged a tie with the base model on every prompt'
+        : `Net Win ${signed(alone.netWin)} vs the base model (W ${alone.winRate.toFixed(1)} %, L ${alone.loseRate.toFixed(1)} %)`;
     parts.push(`AlignEZ: base+AlignEZ ${what}`);
   }
   const paired = ez.filter((r) => r.lambda > 0).flatMap((r) => {
