@@ -9,6 +9,7 @@ import { registerDpoCommand } from './commands/dpo-train.js';
 import { registerEvalCommands } from './commands/eval-command.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerServeCommand } from './commands/serve.js';
+import { describeListDefaults } from './help-defaults.js';
 
 declare const __ALIGNDIAL_VERSION__: string | undefined;
 
@@ -30,5 +31,6 @@ export function createProgram(): Command {
   const bench = program.command('bench').description('Benchmarks that measure and print (decode speed, training step time).');
   registerBenchDecodeCommand(bench);
   registerBenchTrainCommand(bench);
+  describeListDefaults(program);
   return program;
 }
