@@ -100,3 +100,21 @@ describe('aligndial eval compare + report (rule judges)', () => {
     expect(help.stdout).toContain('aligndial eval compare --a ours.jsonl --b base.jsonl --judge openai:gpt-4o-mini');
   });
 });
+
+describe.skipIf(!HAS_SHARED_DATA)('aligndial eval compare on two-turn answers (MT-Bench)', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+
+  it('judges them with the multi-turn template unless --template says otherwise', async () => {
+    const turns = (text: string) => [`${text} one`, `${text} two`];
+    const a = writeJsonl(join(tmp.dir, 'a.jsonl'), [{ id: '81', prompt: ['Q', 'Q2'], output: turns('a much longer answer') }]);
+    const b = writeJsonl(join(tmp.dir, 'b.jsonl'), [{ id: '81', prompt: ['Q', 'Q2'], output: turns('short') }]);
+    const out = join(tmp.dir, 'j.jsonl');
+    const run = await runEvalCli(['compare', '--a', a, '--b', b, '--judge', 'rule:length', '--data-dir', SHARED_DATA_DIR, '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(lines(out)).toMatchObject([{ id: '81', verdict: 'A', template: 'pair-v2-multi-turn' }]);
+    const forced = await runEvalCli(['compare', '--a', a, '--b', b, '--judge', 'rule:length', '--template', 'alignez', '--out', join(tmp.dir, 'k.jsonl')]);
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toMatch(/judge template "alignez" judges one turn/);
+  });
+});

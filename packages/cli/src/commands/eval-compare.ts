@@ -1,5 +1,5 @@
 import type { BackendName } from '@aligndial/core';
-import { type CompareAnswersResult, compareAnswers, loadMtBench, matchAnswers, readAnswers } from '@aligndial/eval';
+import { type AnswerPair, type CompareAnswersResult, compareAnswers, loadMtBench, matchAnswers, readAnswers } from '@aligndial/eval';
 import type { Command } from 'commander';
 import { intOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
@@ -19,7 +19,8 @@ export interface EvalCompareOptions {
   budget?: number;
   /** A cache file, false for `--no-cache`, undefined for `<out>.cache.jsonl`. */
   cache?: string | false;
-  template: string;
+  /** Judge prompt; default {@link defaultTemplate}. */
+  template?: string;
   dataDir?: string;
   backend?: BackendName | 'auto';
 }
@@ -38,7 +39,7 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
     .option('--budget <n>', 'most judge requests this run may send (retries and re-asks count); rerun to finish', intOption(1))
     .option('--cache <file>', 'judgment cache, so a rerun pays only for what is missing (default: <out>.cache.jsonl)')
     .option('--no-cache', 'do not read or write a judgment cache')
-    .option('--template <name>', 'judge prompt: alignez (AlignEZ A.4.2) or a FastChat pairwise prompt (pair-v2, pair-v2-multi-turn, pair-math-v1, pair-math-v1-multi-turn)', 'alignez')
+    .option('--template <name>', 'judge prompt: alignez (AlignEZ A.4.2) or a FastChat pairwise prompt (pair-v2, pair-v2-multi-turn, pair-math-v1, pair-math-v1-multi-turn) (default: alignez; pair-v2-multi-turn when the answers have several turns, e.g. MT-Bench)')
     .option('--data-dir <dir>', 'data folder with mt_bench/judge_prompts.jsonl, for FastChat templates (default: ../shared/data)')
     .option('--backend <name>', 'backend of a local:DIR judge: auto | node-gpu | node | wasm | cpu')
     .addHelpText(
@@ -71,6 +72,14 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
     });
 }
 
+/**
+ * AlignEZ's judge prompt (one turn), or FastChat's multi-turn pairwise prompt when any answer has several
+ * turns (MT-Bench), so `eval generate --bench mt-bench` → `eval compare` works without --template.
+ */
+export function defaultTemplate(pairs: readonly AnswerPair[]): string {
+  return pairs.some((p) => Array.isArray(p.a.output) && p.a.output.length > 1) ? 'pair-v2-multi-turn' : 'alignez';
+}
+
 /** Reference answers by id for the reference-guided (math) templates: MT-Bench's GPT-4 answers. */
 function referencesFor(template: string, dataDir: string | undefined): Record<string, string[]> | undefined {
   if (!template.startsWith('pair-math') || dataDir === undefined) return undefined;
@@ -81,7 +90,7 @@ function referencesFor(template: string, dataDir: string | undefined): Record<st
 export async function runEvalCompare(options: EvalCompareOptions): Promise<CompareAnswersResult> {
   // Read and match the answers first: input mistakes surface before any judge is set up.
   const { pairs } = matchAnswers(readAnswers(options.a), readAnswers(options.b), { aFile: options.a, bFile: options.b });
-  const template = options.template ?? 'alignez';
+  const template = options.template ?? defaultTemplate(pairs);
   const dataDir = template === 'alignez' ? findDataDir(options.dataDir) : requireDataDir(options.dataDir, `--template ${template}`);
   const references = referencesFor(template, dataDir);
   const judge = openEvalJudge(options.judge, options);
