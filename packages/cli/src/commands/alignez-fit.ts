@@ -51,7 +51,7 @@ export function registerAlignezFitCommand(alignez: Command): void {
     .option('--batch-size <n>', 'texts per forward pass', intOption(1, 4096), 8)
     .option('--max-tokens <n>', 'longest text embedded (tokens; the end is kept)', intOption(2), 512)
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
-    .addHelpText('after', '\nExample:\n  aligndial alignez fit --model ./base --data prefs.jsonl --out ./edits --layers 5 --k 10\n  aligndial generate --model ./base --prompt "..." --edits ./edits --edit-strength 1')
+    .addHelpText('after', '\nExample:\n  aligndial alignez generate-data --model DIR --queries prompts.jsonl --out self-prefs.jsonl\n  aligndial alignez fit --model DIR --data self-prefs.jsonl --out ./edits --layers 2 --k 3\n  aligndial generate --model DIR --prompt "How do I bake bread?" --edits ./edits --edit-strength 1')
     .action(async (options: AlignezFitOptions) => {
       const summary = await runAlignezFit(options);
       process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -58,7 +58,7 @@ export function registerAlignezGenerateDataCommand(alignez: Command): void {
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
     .addHelpText(
       'after',
-      '\nExample:\n  aligndial alignez generate-data --model ./base --queries prompts.jsonl --out prefs.jsonl\n  (interrupted? run the same command again to resume)',
+      '\nExample:\n  aligndial alignez generate-data --model DIR --queries prompts.jsonl --out self-prefs.jsonl\n  (interrupted? run the same command again to resume)',
     )
     .action(async (options: AlignezGenerateDataOptions) => {
       const summary = await runAlignezGenerateData(options);

@@ -31,7 +31,7 @@ export function registerClmExpandCommand(clm: Command): void {
     .option('--layers <n>', 'number of layers to add (paper Table 7)', intOption(1, 64), 1)
     .option('--copy-layer <i>', 'base layer to copy', intOption(0), 0)
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
-    .addHelpText('after', '\nExample:\n  aligndial clm expand --model ./sft-model --out ./clm-adapter\n  aligndial clm train --model ./sft-model --adapter ./clm-adapter --data prefs.jsonl --out ./clm-adapter')
+    .addHelpText('after', '\nExample:\n  aligndial clm expand --model DIR --out ./clm-adapter\n  aligndial clm train --model DIR --adapter ./clm-adapter --data prefs.jsonl --out ./clm-adapter')
     .action(async (options: ClmExpandOptions) => {
       process.stdout.write(`${JSON.stringify(await runClmExpand(options))}\n`);
     });

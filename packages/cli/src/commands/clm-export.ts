@@ -28,7 +28,7 @@ export function registerClmExportCommand(clm: Command): void {
     .requiredOption('--out <dir>', 'output model directory')
     .option('--allow-weights-mismatch', 'load the adapter onto base weights other than the ones it was made for (same shape)')
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
-    .addHelpText('after', '\nExample:\n  aligndial clm export --model ./sft-model --adapter ./clm-adapter --out ./aligned-model')
+    .addHelpText('after', '\nExample:\n  aligndial clm train --model DIR --data prefs.jsonl --out ./clm-adapter\n  aligndial clm export --model DIR --adapter ./clm-adapter --out ./aligned-model')
     .action(async (options: ClmExportOptions) => {
       process.stdout.write(`${JSON.stringify(await runClmExport(options))}\n`);
     });

@@ -51,7 +51,7 @@ export function registerClmTrainCommand(clm: Command): void {
   command
     .addHelpText(
       'after',
-      '\nExamples:\n  aligndial clm train --model ./sft --data prefs.jsonl --out ./clm-adapter --beta 0.01 --lr 5e-6\n  aligndial generate --model ./sft --adapter ./clm-adapter --lambda 1.5 --prompt "..."',
+      '\nExamples:\n  aligndial clm train --model DIR --data prefs.jsonl --out ./clm-adapter --beta 0.01 --lr 5e-6\n  aligndial generate --model DIR --adapter ./clm-adapter --lambda 1.5 --prompt "What is 2+3?"',
     )
     .action(async (options: ClmTrainCommandOptions) => {
       process.stdout.write(`${JSON.stringify(await runClmTrain(options))}\n`);

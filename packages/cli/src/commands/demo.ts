@@ -36,7 +36,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--seed <s>', 'seed of data, training order and judging order', intOption(0, 2 ** 32 - 1), 0)
     .addOption(new Option('--backend <name>', 'tensor backend').choices(['auto', ...BACKEND_NAMES]))
     .option('--json', 'print the results as one JSON object instead of the table')
-    .addHelpText('after', '\nExamples:\n  aligndial demo\n  aligndial demo --quick --out /tmp/demo\n  aligndial demo --judge openai:gpt-4o-mini@http://127.0.0.1:8000/v1')
+    .addHelpText('after', '\nExamples:\n  aligndial demo\n  aligndial demo --quick --out ./demo-run\n  aligndial demo --judge openai:gpt-4o-mini@http://127.0.0.1:8000/v1')
     .action(async (options: DemoCommandOptions) => {
       const result = await runDemoCommand(options);
       if (options.json) process.stdout.write(`${JSON.stringify({ rows: result.rows, reading: result.reading, files: result.files, seconds: result.seconds })}\n`);

@@ -120,7 +120,7 @@ export function registerDpoCommand(program: Command): void {
     .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
     .addHelpText(
       'after',
-      '\nExamples:\n  aligndial dpo train --model ./sft --data prefs.jsonl --out ./dpo --beta 0.1 --lr 5e-6 --epochs 1\n  aligndial dpo train --model ./sft --data dpo_en_demo.json --out ./dpo --trainable bottom:1 --loss sigmoid,sft --loss-weights 1,0.2 --resume',
+      '\nExamples:\n  aligndial dpo train --model DIR --data prefs.jsonl --out ./dpo --beta 0.1 --lr 5e-6 --epochs 1\n  aligndial dpo train --model DIR --data ../shared/data/preference/dpo_en_demo.json --out ./dpo-bottom1 --trainable bottom:1 --loss sigmoid,sft --loss-weights 1,0.2 --resume',
     )
     .action(async (options: DpoTrainCommandOptions) => {
       const summary = await runDpoTrain(options);

@@ -53,7 +53,7 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
         'Examples:',
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge openai:gpt-4o-mini --out ours-vs-base.jsonl --swap',
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge openai:qwen@http://127.0.0.1:8000/v1 --out j.jsonl',
-        '  aligndial eval compare --a mt-ours.jsonl --b mt-base.jsonl --judge local:./judge-model --template pair-v2-multi-turn --out j.jsonl',
+        '  aligndial eval compare --a mt-ours.jsonl --b mt-base.jsonl --judge local:DIR --template pair-v2-multi-turn --out j.jsonl',
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge rule:length --out j.jsonl   # offline',
       ].join('\n'),
     )

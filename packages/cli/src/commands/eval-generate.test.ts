@@ -83,6 +83,6 @@ describe('aligndial eval generate on a tiny random model', () => {
   it('has help with examples', async () => {
     const help = await runEvalCli(['generate', '--help']);
     expect(help.stdout).toContain('--model <dir>');
-    expect(help.stdout).toContain('aligndial eval generate --model ./my-model --bench mt-bench --out answers/mt.jsonl');
+    expect(help.stdout).toContain('aligndial eval generate --model DIR --bench mt-bench --out answers/mt.jsonl');
   });
 });

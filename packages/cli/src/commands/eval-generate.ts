@@ -55,9 +55,9 @@ export function registerEvalGenerateCommand(evalCommand: Command): void {
         'is answered with the first turn and its answer in the conversation.',
         '',
         'Examples:',
-        '  aligndial eval generate --model ./my-model --bench mt-bench --out answers/mt.jsonl',
-        '  aligndial eval generate --model ./my-model --bench just-eval:helpfulness --limit 100 --out answers/base.jsonl',
-        '  aligndial eval generate --model ./my-model --prompts prompts.txt --max-new-tokens 256 --out answers/mine.jsonl',
+        '  aligndial eval generate --model DIR --bench mt-bench --out answers/mt.jsonl',
+        '  aligndial eval generate --model DIR --bench just-eval:helpfulness --limit 100 --out answers/base.jsonl',
+        '  aligndial eval generate --model DIR --prompts prompts.txt --max-new-tokens 256 --out answers/mine.jsonl',
       ].join('\n'),
     )
     .action(async (options: EvalGenerateOptions) => {

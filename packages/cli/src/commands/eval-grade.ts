@@ -43,7 +43,7 @@ export function registerEvalGradeCommand(evalCommand: Command): void {
         'Summarise the grades with `aligndial eval report --judgments GRADES` (mean per turn and category).',
         '',
         'Examples:',
-        '  aligndial eval generate --model ./my-model --bench mt-bench --out mt.jsonl',
+        '  aligndial eval generate --model DIR --bench mt-bench --out mt.jsonl',
         '  aligndial eval grade --answers mt.jsonl --judge openai:gpt-4o --out mt.grades.jsonl',
         '  aligndial eval report --judgments mt.grades.jsonl',
       ].join('\n'),

@@ -49,7 +49,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--json', 'print one JSON object (promptIds, ids, text, backend, tokensPerSecond) instead of streaming text')
     .addHelpText(
       'after',
-      '\nExamples:\n  aligndial generate --model ./my-model --prompt "Once upon a time" --max-new-tokens 64\n  aligndial generate --model ./chat-model --chat --prompt "What is 2+3?" --temperature 0 --json',
+      '\nExamples:\n  aligndial generate --model DIR --prompt "Once upon a time" --max-new-tokens 64\n  aligndial generate --model DIR --chat --prompt "What is 2+3?" --temperature 0 --json',
     )
     .action(async (options: GenerateCommandOptions) => {
       await runGenerate(options);

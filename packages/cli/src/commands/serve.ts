@@ -51,9 +51,10 @@ export function registerServeCommand(program: Command): void {
         '(`aligndial generate` is greedy by default); send "temperature": 0 for greedy answers.',
         '',
         'Examples:',
-        '  aligndial serve --model ./my-model --port 8000',
+        '  aligndial clm train --model DIR --data prefs.jsonl --out ./adapter',
+        '  aligndial serve --model DIR --adapter ./adapter --port 8000',
         '  curl -s localhost:8000/v1/chat/completions -H "Content-Type: application/json" \\',
-        '    -d \'{"model":"my-model","messages":[{"role":"user","content":"Hi"}],"lambda":1.5,"max_tokens":64}\'',
+        '    -d \'{"model":"default","messages":[{"role":"user","content":"Hi"}],"lambda":1.5,"max_tokens":64}\'',
         '  open http://127.0.0.1:8000/ for the λ-slider chat',
       ].join('\n'),
     )
