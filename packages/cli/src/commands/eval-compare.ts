@@ -1,6 +1,7 @@
 import type { BackendName } from '@aligndial/core';
 import { type AnswerPair, type CompareAnswersResult, compareAnswers, loadMtBench, matchAnswers, readAnswers } from '@aligndial/eval';
 import type { Command } from 'commander';
+import { addBackendFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 import { findDataDir, requireDataDir } from './eval-data-dir.js';
@@ -26,7 +27,7 @@ export interface EvalCompareOptions {
 }
 
 export function registerEvalCompareCommand(evalCommand: Command): void {
-  evalCommand
+  const command = evalCommand
     .command('compare')
     .description('Judge answers A ("ours") against answers B (the baseline), matched by id; writes one judgment per pair (JSONL).')
     .requiredOption('--a <file>', 'answers of the model under test (JSONL from eval generate)')
@@ -40,8 +41,10 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
     .option('--cache <file>', 'judgment cache, so a rerun pays only for what is missing (default: <out>.cache.jsonl)')
     .option('--no-cache', 'do not read or write a judgment cache')
     .option('--template <name>', 'judge prompt: alignez (AlignEZ A.4.2) or a FastChat pairwise prompt (pair-v2, pair-v2-multi-turn, pair-math-v1, pair-math-v1-multi-turn) (default: alignez; pair-v2-multi-turn when the answers have several turns, e.g. MT-Bench)')
-    .option('--data-dir <dir>', 'data folder with mt_bench/judge_prompts.jsonl, for FastChat templates (default: ../shared/data)')
-    .option('--backend <name>', 'backend of a local:DIR judge: auto | node-gpu | node | wasm | cpu')
+    .option('--data-dir <dir>', 'data folder with mt_bench/judge_prompts.jsonl, for FastChat templates (default: ../shared/data)');
+  addBackendFlag(command);
+  addJsonFlag(command);
+  command
     .addHelpText(
       'after',
       [
@@ -57,17 +60,16 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge rule:length --out j.jsonl   # offline',
       ].join('\n'),
     )
-    .action(async (options: EvalCompareOptions) => {
+    .action(async (options: EvalCompareOptions & { json?: boolean }) => {
       const r = await runEvalCompare(options);
       const warn = (ids: string[], file: string) => {
         if (ids.length > 0) process.stderr.write(`aligndial: warning: ${ids.length} id(s) only in ${file}, not judged (e.g. "${ids[0]}")\n`);
       };
       warn(r.onlyA, options.a);
       warn(r.onlyB, options.b);
-      process.stdout.write(
-        `${r.outFile}: ${r.judged}/${r.total} pairs judged (errors ${r.errors}, requests ${r.requests}, cached calls ${r.cachedCalls})\n`,
-      );
-      if (r.budgetExhausted) process.stdout.write(`request budget spent: ${r.pending} pairs pending; rerun the same command to finish them\n`);
+      printResult(options.json, r, () =>
+        `${r.outFile}: ${r.judged}/${r.total} pairs judged (errors ${r.errors}, requests ${r.requests}, cached calls ${r.cachedCalls})` +
+        (r.budgetExhausted ? `\nrequest budget spent: ${r.pending} pairs pending; rerun the same command to finish them` : ''));
       failOnJudgeErrors(r.errors, r.judged, 'pairs', r.outFile);
     });
 }
