@@ -40,7 +40,7 @@ export function cheaper(command: string, port: number): string {
   if (/^aligndial eval generate\b/.test(c) && !/--limit\b/.test(c)) c += ' --limit 2';
   if (/^aligndial (dpo|clm) train\b/.test(c) && !/--max-samples\b/.test(c)) c += ' --max-samples 8';
   c = c.replace(/\b(localhost|127\.0\.0\.1):(8000|8080)\b/g, `$1:${port}`).replace(/--port\s+(8000|8080)\b/g, `--port ${port}`);
-  if (/^aligndial demo\b/.test(c) && !/--help/.test(c)) c += ' --quick --steps 1 --prompts 2 --pairs 8 --lambdas 0,1 --no-alignez';
+  if (/^aligndial demo\b/.test(c) && !/--help/.test(c)) c += ' --quick --max-steps 1 --eval-prompts 2 --pairs 8 --lambdas 0,1 --no-alignez';
   return c;
 }
 
@@ -57,8 +57,7 @@ export function missingInput(command: string, cwd: string): string | undefined {
     if (!INPUT_FLAGS.has(words[i])) continue;
     for (let j = i + 1; j < words.length && !words[j].startsWith('--'); j++) {
       const path = words[j].replace(/^[\d.]+=/, ''); // --runs 0.5=file.jsonl
-      if (/^[\d.]+$/.test(path)) continue; // a count (demo --prompts 2), not a file
-      if (!existsSync(resolve(cwd, path))) return path;
+            if (!existsSync(resolve(cwd, path))) return path;
     }
   }
   return undefined;

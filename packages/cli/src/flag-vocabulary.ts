@@ -6,6 +6,42 @@ import { type Command, Option } from 'commander';
  * everywhere (docs/cli.md has the table; flag-vocabulary.test.ts walks the command tree to enforce it).
  */
 
+/**
+ * Flags that name one idea in every command that has them, with the help text they start with (a command
+ * may add context after it, e.g. "(step 2)"). docs/cli.md has the same table; flag-vocabulary.test.ts checks
+ * every command against it.
+ */
+export const FLAG_VOCABULARY: Readonly<Record<string, string>> = {
+  '--backend': 'tensor backend (default: auto = node-gpu → node → wasm → cpu, or env ALIGNDIAL_BACKEND)',
+  '--json': 'print one JSON object on stdout instead of human-readable output',
+  '--allow-weights-mismatch': 'accept an adapter or edits made for other weights of the same shape',
+  '--max-new-tokens': 'tokens to generate at most',
+  '--max-samples': 'use at most the first N samples',
+  '--max-steps': 'stop after this many optimizer steps',
+  '--max-length': 'longest sequence in tokens',
+  '--add-layers': 'number of identity layers to add',
+  '--edit-layers': 'number of layers to edit',
+  '--edit-layer-index': 'index of each layer to steer',
+  '--temperature': '0 = greedy',
+  '--top-p': 'nucleus sampling mass in (0, 1]',
+  '--top-k': 'sample from the k most likely tokens (0 = all)',
+  '--repetition-penalty': '> 1 discourages repeats',
+};
+
+/**
+ * Names retired for the vocabulary above: each still works for one release as a hidden alias that warns
+ * (addDeprecatedFlag), and no command shows it in --help. Old name → the names that replace it.
+ */
+export const RETIRED_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  '--allow-model-mismatch': ['--allow-weights-mismatch'],
+  '--limit': ['--max-samples'],
+  '--steps': ['--max-steps', '--timed-steps'],
+  '--layers': ['--add-layers', '--edit-layers'],
+  '--layer': ['--edit-layer-index'],
+  '--max-tokens': ['--max-length', '--max-new-tokens'],
+  '--traits-max-tokens': ['--traits-max-new-tokens'],
+};
+
 /** `--backend`: the tensor backend of this process (the model's, or a local judge's). */
 export function addBackendFlag(command: Command): Command {
   return command.addOption(

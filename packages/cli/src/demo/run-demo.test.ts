@@ -15,7 +15,7 @@ describe('aligndial demo', () => {
     registerDemoCommand(program);
     const demo = program.commands.find((c) => c.name() === 'demo')!;
     const flags = demo.options.map((o) => o.long);
-    for (const f of ['--out', '--judge', '--steps', '--quick', '--model', '--lambdas', '--no-alignez']) expect(flags).toContain(f);
+    for (const f of ['--out', '--judge', '--max-steps', '--eval-prompts', '--quick', '--model', '--lambdas', '--no-alignez']) expect(flags).toContain(f);
   });
 
   it('runs the whole pipeline (--quick) and prints a row per method and λ with finite numbers', async () => {
