@@ -11,6 +11,7 @@ import {
 import { createClmTrainer, expandModel } from '@aligndial/clm';
 import { DpoTrainer, createSyntheticPreferencePairs, parseTrainableSpec } from '@aligndial/dpo';
 import { type Command, Option } from 'commander';
+import { addBackendFlag, addDeprecatedFlag, addJsonFlag } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 
 interface BenchTrainOptions {
@@ -63,24 +64,26 @@ export interface TrainBenchmark {
 }
 
 export function registerBenchTrainCommand(bench: Command): void {
-  bench
+  const command = bench
     .command('train')
     .description('Measure DPO step time and peak tensor memory, full model vs a trainable subset (random weights).')
     .addOption(new Option('--shape <name>', 'model shape').choices(Object.keys(MODEL_SHAPES)).default('stories15M'))
-    .option('--batch-size <n>', 'preference pairs per step (2 sequences each)', intOption(1, 1024), 2)
+    .option('--batch-size <n>', 'preference pairs per step (2 sequences each)', intOption(1, 100_000), 2)
     .option('--prompt-length <n>', 'prompt tokens', intOption(1, 4096), 48)
     .option('--completion-length <n>', 'completion tokens', intOption(1, 4096), 16)
-    .option('--steps <n>', 'timed steps per run', intOption(1, 1000), 3)
-    .option('--warmup <n>', 'untimed steps first', intOption(0, 100), 1)
+    .option('--timed-steps <n>', 'timed steps per run', intOption(1, 1000), 3)
+    .option('--warmup <n>', 'untimed steps first', intOption(0, 1000), 1)
     .option(
-      '--trainable <specs...>',
+      '--trainable-sets <specs...>',
       'selections to compare, smallest first (the wasm heap only grows): clm (one added identity layer, CLM), bottom:K, top:K, all',
       ['clm', 'bottom:1', 'all'],
-    )
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
-    .option('--json', 'print JSON')
-    .action(async (options: BenchTrainOptions) => {
-      const result = await runBenchTrain(options);
+    );
+  addBackendFlag(command);
+  addJsonFlag(command);
+  addDeprecatedFlag(command, { old: '--steps', replacement: '--timed-steps' });
+  addDeprecatedFlag(command, { old: '--trainable', replacement: '--trainable-sets' });
+  command.action(async (options: Omit<BenchTrainOptions, 'steps' | 'trainable'> & { timedSteps: number; trainableSets: string[] }) => {
+      const result = await runBenchTrain({ ...options, steps: options.timedSteps, trainable: options.trainableSets });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result)}\n`);
         return;
