@@ -30,7 +30,7 @@ describe('aligndial command line', () => {
   beforeAll(async () => {
     process.env.ALIGNDIAL_PROGRESS = '0';
     await initBackend('wasm');
-    const run = await cli('create-random', '--shape', 'tiny', '--out', model, '--seed', '5');
+    const run = await cli('create-random', '--shape', 'tiny', '--out', model, '--seed', '5', '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ out: model, parameters: expect.any(Number), vocabSize: 300 });
   });
