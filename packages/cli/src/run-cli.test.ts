@@ -141,7 +141,7 @@ describe('aligndial command line', () => {
     });
 
     it.each([
-      [['--max-new-tokens', '-1'], /--max-new-tokens.*must be between 0 and/],
+      [['--max-new-tokens', '0'], /--max-new-tokens.*must be between 1 and/],
       [['--max-new-tokens', '2.5'], /--max-new-tokens.*expected a whole number/],
       [['--temperature', '-0.5'], /--temperature.*must be ≥ 0, got -0\.5$/],
       [['--temperature', 'hot'], /--temperature.*expected a finite number/],

@@ -42,7 +42,7 @@ export function registerEvalGenerateCommand(evalCommand: Command): void {
     .option('--prompts <file>', 'prompt file: .jsonl lines {"prompt": "..." | ["turn 1", "turn 2"], "id"?: ...}, else one prompt per line')
     .requiredOption('--out <file>', 'answers file (JSONL); ids already in it are skipped')
     .option('--limit <n>', 'answer only the first n prompts', intOption(1))
-    .option('--max-new-tokens <n>', 'tokens per answer (per turn) at most', intOption(1, 1_000_000), 512)
+    .option('--max-new-tokens <n>', 'tokens to generate at most, per answer (per turn)', intOption(1, 1_000_000), 512)
     .option('--temperature <t>', '0 = greedy (default: generation_config.json, else 0)', numberOption(0))
     .option('--seed <s>', 'sampling seed (every answer is seeded with it, so reruns repeat)', intOption(0, 2 ** 32 - 1), 0)
     .option('--raw', 'feed single-turn prompts as plain text instead of a user turn in the chat template (base models)')
