@@ -11,23 +11,35 @@ const packages = workspacePackages();
 const built = packages.every((p) => existsSync(join(p.dir, 'dist', 'index.cjs')));
 if (!built) console.warn('tests/cjs-require.test.ts: skipped, packages are not built (run `pnpm build`; `pnpm test` does)');
 
+/** Every entry a package exports to require(): `name` and each subpath (`name/testing`, …), with its file. */
+function cjsEntries(pkg: (typeof packages)[number]): { specifier: string; file: string }[] {
+  const exportsMap = (pkg.manifest.exports ?? {}) as Record<string, { require?: { default?: string } | string } | string>;
+  return Object.entries(exportsMap).flatMap(([subpath, target]) => {
+    const require = typeof target === 'object' ? target.require : undefined;
+    const file = typeof require === 'string' ? require : require?.default;
+    return file ? [{ specifier: pkg.name + subpath.slice(1), file: join(pkg.dir, file) }] : [];
+  });
+}
+
 describe.skipIf(!built)('CommonJS builds', () => {
   for (const pkg of packages) {
-    it(`require('${pkg.name}') works with require(esm) turned off`, () => {
-      const script = [
-        `const m = require(${JSON.stringify(pkg.name)});`,
-        'process.stdout.write(JSON.stringify({ exports: Object.keys(m).length, file: require.resolve(' + JSON.stringify(pkg.name) + ') }));',
-      ].join('\n');
-      // Run from the package folder so the name resolves through its own node_modules like a user's install.
-      const out = execFileSync(process.execPath, ['--no-experimental-require-module', '-e', script], {
-        cwd: pkg.dir,
-        encoding: 'utf8',
-        env: { ...process.env, NODE_OPTIONS: '' },
+    for (const { specifier, file } of cjsEntries(pkg)) {
+      it(`require('${specifier}') works with require(esm) turned off`, () => {
+        const script = [
+          `const m = require(${JSON.stringify(specifier)});`,
+          `process.stdout.write(JSON.stringify({ exports: Object.keys(m).length, file: require.resolve(${JSON.stringify(specifier)}) }));`,
+        ].join('\n');
+        // Run from the package folder so the name resolves through its own node_modules like a user's install.
+        const out = execFileSync(process.execPath, ['--no-experimental-require-module', '-e', script], {
+          cwd: pkg.dir,
+          encoding: 'utf8',
+          env: { ...process.env, NODE_OPTIONS: '' },
+        });
+        const result = JSON.parse(out) as { exports: number; file: string };
+        expect(result.file).toBe(file);
+        expect(result.exports).toBeGreaterThan(0);
       });
-      const result = JSON.parse(out) as { exports: number; file: string };
-      expect(result.file).toBe(join(pkg.dir, 'dist', 'index.cjs'));
-      expect(result.exports).toBeGreaterThan(0);
-    });
+    }
   }
 
   it('every package declares the Node range CI tests and main points at the CJS build', () => {
