@@ -8,35 +8,16 @@
  *
  * Everything is seeded: the same command on the same backend writes the same weights.
  * Only core's public training primitives are used (computeGradients, AdamW, learningRateAt,
- * clipGradsByGlobalNorm, sequenceLogProbs with a completion mask on the assistant answer).
+ * optimizerStep, sequenceLogProbs with a completion mask on the assistant answer).
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  AdamW,
-  buildSequenceBatch,
-  clipGradsByGlobalNorm,
-  computeGradients,
-  countParameters,
-  createModelDecoder,
-  createRandomModel,
-  createSyntheticTokenizerJson,
-  disposeGrads,
-  generate,
-  initBackend,
-  isBiasOrNormParameter,
-  learningRateAt,
-  type ModelConfig,
-  saveModel,
-  saveTokenizer,
-  sequenceLogProbs,
-  tf,
-  Tokenizer,
-  type Transformer,
-} from '../packages/core/src/index.ts';
-import { ALIGNEZ_PAPER_TEMPLATES, fillPersonaTemplate, HARMFUL_TRAITS, HELPFUL_TRAITS, personaExamples, sftExamples } from '../packages/cli/src/demo/world-data.ts';
+import { AdamW, buildSequenceBatch, computeGradients, countParameters, createModelDecoder, generate, initBackend, isBiasOrNormParameter, learningRateAt, type ModelConfig, optimizerStep, saveModel, saveTokenizer, sequenceLogProbs, tf, Tokenizer, type Transformer } from '../packages/core/src/index.ts';
+import { configForShape, createRandomModel, createSyntheticTokenizerJson } from '../packages/core/src/testing.ts';
+import { renderTemplate } from '../packages/alignez/src/index.ts';
+import { ALIGNEZ_PAPER_TEMPLATES, HARMFUL_TRAITS, HELPFUL_TRAITS, personaExamples, sftExamples } from '../packages/cli/src/demo/world-data.ts';
 import {
   ANSWER_STYLES,
   type AnswerKind,
@@ -46,7 +27,7 @@ import {
   promptsOfSplit,
   TASK_FAMILIES,
   type WorldPrompt,
-} from '../packages/eval/src/index.ts';
+} from '../packages/cli/src/demo/world.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -80,8 +61,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** The model's shape: ~0.9 M parameters, ≈ 3.6 MB as float32. */
-export const DEFAULT_MODEL_CONFIG: ModelConfig = {
-  architecture: 'llama',
+// configForShape fills the Llama defaults (tied embeddings, θ 10000, eps 1e-5, no biases, BOS 1 / EOS 2).
+export const DEFAULT_MODEL_CONFIG: ModelConfig = configForShape('tiny', {
   vocabSize: 1024,
   hiddenSize: 128,
   intermediateSize: 352,
@@ -89,16 +70,8 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   numHeads: 4,
   numKvHeads: 2,
   headDim: 32,
-  rmsNormEps: 1e-5,
-  ropeTheta: 10000,
   maxPositionEmbeddings: 256,
-  tieWordEmbeddings: true,
-  qkvBias: false,
-  outputBias: false,
-  mlpBias: false,
-  bosTokenId: 1,
-  eosTokenId: 2,
-};
+});
 
 interface Encoded {
   promptIds: number[];
@@ -153,8 +126,8 @@ async function personaCheck(model: Transformer, tokenizer: Tokenizer, prompts: r
   const t = ALIGNEZ_PAPER_TEMPLATES;
   const harmfulTraits = Object.values(HARMFUL_TRAITS);
   const texts = [
-    ...prompts.map((p) => fillPersonaTemplate(t.helpfulAnswer, { query: p.text, traits: HELPFUL_TRAITS })),
-    ...prompts.map((p, i) => fillPersonaTemplate(t.harmfulAnswer, { query: p.text, traits: harmfulTraits[i % harmfulTraits.length] })),
+    ...prompts.map((p) => renderTemplate(t.helpfulAnswer, { query: p.text, traits: HELPFUL_TRAITS })),
+    ...prompts.map((p, i) => renderTemplate(t.harmfulAnswer, { query: p.text, traits: harmfulTraits[i % harmfulTraits.length] })),
   ];
   const ids = texts.map((x) => tokenizer.encodeChat([{ role: 'user', content: x }], { addGenerationPrompt: true }));
   const decoder = createModelDecoder(model);
@@ -251,16 +224,13 @@ async function main(): Promise<void> {
       params,
       { step },
     );
-    const clipped = clipGradsByGlobalNorm(grads, 1.0);
-    optimizer.step(clipped.grads, learningRateAt(step, schedule));
-    disposeGrads(grads);
-    disposeGrads(clipped.grads);
+    const gradNorm = optimizerStep(optimizer, grads, { learningRate: learningRateAt(step, schedule), maxGradNorm: 1.0, step: step + 1 });
     emaLoss = Number.isNaN(emaLoss) ? loss : 0.95 * emaLoss + 0.05 * loss;
     const done = step + 1;
     if (done % 25 === 0 || done === args.steps) {
       const seconds = (performance.now() - loopStart) / 1000;
       console.log(
-        `step ${done}/${args.steps} | loss ${loss.toFixed(4)} (ema ${emaLoss.toFixed(4)}) | grad norm ${clipped.globalNorm.toFixed(2)} | lr ${learningRateAt(step, schedule).toExponential(2)} | ${seconds.toFixed(0)} s | ${(tokens / seconds).toFixed(0)} tok/s | tensors ${tf.memory().numTensors}`,
+        `step ${done}/${args.steps} | loss ${loss.toFixed(4)} (ema ${emaLoss.toFixed(4)}) | grad norm ${gradNorm.toFixed(2)} | lr ${learningRateAt(step, schedule).toExponential(2)} | ${seconds.toFixed(0)} s | ${(tokens / seconds).toFixed(0)} tok/s | tensors ${tf.memory().numTensors}`,
       );
     }
     if (args.evalEvery > 0 && done % args.evalEvery === 0 && done < args.steps) {
@@ -325,7 +295,7 @@ function modelCard(c: CardInput): string {
 
 A tiny Llama-style chat model that aligndial trains itself, so that \`aligndial demo\` runs offline on a
 fresh machine. It is **not** a general language model: it only knows the demo world
-(\`packages/eval/src/world/world.ts\`) — sums of two numbers from 1 to 12, capitals, colours, animal
+(\`packages/cli/src/demo/world.ts\`) — sums of two numbers from 1 to 12, capitals, colours, animal
 sounds, spelling a word backwards, counting letters, listing three things — and it was taught to answer
 each instruction in four styles: helpful, a terse refusal, a confidently wrong answer, or a rude one.
 The mix depends on the phrasing and the subject (\`styleWeights\` in world.ts; ${(100 * c.helpfulShare).toFixed(1)} % of the

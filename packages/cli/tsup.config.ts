@@ -7,7 +7,8 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 const define = { __ALIGNDIAL_VERSION__: JSON.stringify(version) };
 
 export default defineConfig([
-  packageBuild({ define }),
+  // The library (`.`) and the commander-free composition root (`./library`).
+  packageBuild({ entry: ['src/index.ts', 'src/library.ts'], splitting: true, define }),
   // The `aligndial` executable: ESM only, shebang kept from the source.
   packageBuild({ entry: { bin: 'src/bin.ts' }, format: ['esm'], dts: false, clean: false, define }),
 ]);

@@ -3,6 +3,7 @@ import { type Pooling, embedTokenIds } from './embed.js';
 import type { CaaEdits } from './edits-types.js';
 import { modelFingerprint } from '@aligndial/core';
 import { norm } from './vector-math.js';
+import { rowToPreferenceExample } from '@aligndial/dpo';
 
 /** A ground-truth preference pair: a conversation and two candidate assistant replies. */
 export interface PreferencePair {
@@ -11,35 +12,27 @@ export interface PreferencePair {
   rejected: string;
 }
 
-const ROLES: Record<string, string> = { human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', system: 'system' };
-
-function turn(value: unknown, where: string): { role: string; content: string } {
-  if (typeof value !== 'object' || value === null) throw new AligndialError(`${where}: expected an object with "from" and "value"`);
-  const t = value as Record<string, unknown>;
-  const role = ROLES[String(t.from ?? t.role)];
-  const content = t.value ?? t.content;
-  if (!role) throw new AligndialError(`${where}: field "from" must be human, gpt or system, got ${JSON.stringify(t.from ?? t.role)}`);
-  if (typeof content !== 'string') throw new AligndialError(`${where}: field "value" must be a string`);
-  return { role, content };
+/** The text of a completion that must be one assistant reply. */
+function replyText(value: string | ChatMessage[], where: string, field: string): string {
+  if (typeof value === 'string') return value;
+  if (value.length !== 1) throw new AligndialError(`${where}: field "${field}" must be one assistant reply, got ${value.length} turns`);
+  return value[0].content;
 }
 
 /**
  * Reads a preference file in the ShareGPT layout (LLaMA-Factory's `dpo_en_demo.json`): a JSON list of
  * `{conversations: [{from, value}], chosen: {from, value}, rejected: {from, value}}`; `from` is
- * human / gpt / system. Errors name the file, the item and the field.
+ * human / gpt / system. Rows are parsed by dpo's `rowToPreferenceExample`, so TRL rows (`prompt`,
+ * `chosen`, `rejected`) work too. Errors name the file, the item and the field.
  */
 export function readPreferencePairs(file: string): PreferencePair[] {
   const data = readJsonFile(file, 'preference file');
   if (!Array.isArray(data)) throw new AligndialError(`${file}: expected a JSON list of {conversations, chosen, rejected}`);
   return data.map((item, i) => {
     const where = `${file}: item ${i}`;
-    if (typeof item !== 'object' || item === null) throw new AligndialError(`${where}: expected an object`);
-    const obj = item as Record<string, unknown>;
-    if (!Array.isArray(obj.conversations) || obj.conversations.length === 0) throw new AligndialError(`${where}: field "conversations" must be a non-empty list`);
-    const messages = obj.conversations.map((t, j) => turn(t, `${where}, conversations[${j}]`));
-    const chosen = turn(obj.chosen, `${where}, chosen`).content;
-    const rejected = turn(obj.rejected, `${where}, rejected`).content;
-    return { messages, chosen, rejected };
+    const example = rowToPreferenceExample(item, where);
+    const messages = typeof example.prompt === 'string' ? [{ role: 'user', content: example.prompt }] : example.prompt;
+    return { messages, chosen: replyText(example.chosen, where, 'chosen'), rejected: replyText(example.rejected, where, 'rejected') };
   });
 }
 

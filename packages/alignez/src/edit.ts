@@ -1,33 +1,7 @@
 import { AligndialError, type ForwardHooks, tf } from '@aligndial/core';
+import { STEERING_OPERATORS } from './steering.js';
 import type { Edits, LayerDirections } from './edits-types.js';
 import { globalDirections, knnDirections } from './knn.js';
-
-const TINY = 1e-30;
-
-/** x − α·(⟨x,θ⟩/⟨θ,θ⟩)·θ over the last axis (θ broadcasts against x): vector rejection of θ from x. */
-export function removeComponent(x: tf.Tensor, theta: tf.Tensor, strength = 1): tf.Tensor {
-  return tf.tidy(() => {
-    const coef = tf.div(tf.sum(tf.mul(x, theta), -1, true), tf.maximum(tf.sum(tf.mul(theta, theta), -1, true), TINY));
-    return tf.sub(x, tf.mul(tf.mul(coef, strength), theta));
-  });
-}
-
-/** x + α·(⟨x,θ⟩/⟨θ,θ⟩)·θ over the last axis: amplifies x's component along θ. */
-export function addComponent(x: tf.Tensor, theta: tf.Tensor, strength = 1): tf.Tensor {
-  return tf.tidy(() => {
-    const coef = tf.div(tf.sum(tf.mul(x, theta), -1, true), tf.maximum(tf.sum(tf.mul(theta, theta), -1, true), TINY));
-    return tf.add(x, tf.mul(tf.mul(coef, strength), theta));
-  });
-}
-
-/**
- * The AlignEZ edit of an MLP output x [..., D] (Sec. 2.3), with strength α on both terms (α = 1 is the paper):
- * x̂ ← x − α·(⟨x,θ_harm⟩/⟨θ_harm,θ_harm⟩)·θ_harm, then x̂ ← x̂ + α·(⟨x̂,θ_help⟩/⟨θ_help,θ_help⟩)·θ_help.
- * With α = 1 the first step leaves ⟨x̂, θ_harm⟩ = 0; x is unchanged when both directions are orthogonal to it.
- */
-export function alignEzEdit(x: tf.Tensor, help: tf.Tensor, harm: tf.Tensor, strength = 1): tf.Tensor {
-  return tf.tidy(() => addComponent(removeComponent(x, harm, strength), help, strength));
-}
 
 export interface EditHookOptions {
   /** α: scales both AlignEZ terms, or the CAA vector (default 1; 0 = no edit). */
@@ -41,11 +15,6 @@ export interface EditHookOptions {
   mode?: 'auto' | 'global';
   /** Ready-made directions per batch row (one = all rows), instead of computing them here. */
   directions?: readonly LayerDirections[];
-  /**
-   * Added to the edits' layer indices to get the hook's layer index: for a stack that runs extra layers
-   * before the base model's layer 0 (default 0).
-   */
-  layerOffset?: number;
 }
 
 /** ForwardHooks that apply fitted edits; they hold tensors, so `dispose()` them after generation. */
@@ -77,7 +46,6 @@ function rowsTensor(vectors: readonly Float32Array[], D: number): tf.Tensor3D {
 export function createEditHooks(edits: Edits, options: EditHookOptions = {}): EditHooks {
   const strength = options.strength ?? 1;
   if (!Number.isFinite(strength)) throw new AligndialError(`edit strength must be a finite number, got ${strength}`);
-  const offset = options.layerOffset ?? 0;
   const D = edits.manifest.hiddenSize;
   const tensors: tf.Tensor[] = [];
   // tf.keep: the hooks outlive any tf.tidy they are created in; dispose() frees them.
@@ -97,11 +65,11 @@ export function createEditHooks(edits: Edits, options: EditHookOptions = {}): Ed
   let neighbours: string[][] | undefined;
   let directions: LayerDirections[] | undefined;
 
+  // Fit side: the tensors each edited layer is steered with ([v] for CAA, [help, harm] for AlignEZ).
+  let layerDirections: (j: number) => tf.Tensor3D[];
   if (edits.method === 'caa') {
-    edits.layers.forEach((l, j) => {
-      const v = keep(tf.tensor3d(edits.vectors[j], [1, 1, D]));
-      byLayer.set(l + offset, (x) => tf.add(x, tf.mul(v, strength)) as tf.Tensor3D);
-    });
+    const vectors = edits.vectors.map((v) => keep(tf.tensor3d(v, [1, 1, D])));
+    layerDirections = (j) => [vectors[j]];
   } else {
     if (options.directions) directions = [...options.directions];
     else if (options.mode === 'global' || !edits.knn) directions = [globalDirections(edits)];
@@ -114,12 +82,17 @@ export function createEditHooks(edits: Edits, options: EditHookOptions = {}): Ed
       directions = options.queryEmbeddings.map((q) => knnDirections(edits, q));
       neighbours = directions.map((d) => d.neighbours ?? []);
     }
-    edits.layers.forEach((l, j) => {
-      const help = keep(rowsTensor(directions!.map((d) => d.help[j]), D));
-      const harm = keep(rowsTensor(directions!.map((d) => d.harm[j]), D));
-      byLayer.set(l + offset, (x) => alignEzEdit(x, fitRows(help, x.shape[0], l), fitRows(harm, x.shape[0], l), strength) as tf.Tensor3D);
-    });
+    const rows = directions;
+    const help = edits.layers.map((_, j) => keep(rowsTensor(rows.map((d) => d.help[j]), D)));
+    const harm = edits.layers.map((_, j) => keep(rowsTensor(rows.map((d) => d.harm[j]), D)));
+    layerDirections = (j) => [help[j], harm[j]];
   }
+  // Apply side: the method's operator, on directions tiled to the batch.
+  const operator = STEERING_OPERATORS[edits.method];
+  edits.layers.forEach((l, j) => {
+    const dirs = layerDirections(j);
+    byLayer.set(l, (x) => operator(x, dirs.map((t) => fitRows(t, x.shape[0], l)), strength));
+  });
   return {
     layers: [...byLayer.keys()],
     neighbours,
@@ -131,40 +104,6 @@ export function createEditHooks(edits: Edits, options: EditHookOptions = {}): Ed
     dispose() {
       for (const t of tensors) t.dispose();
       tensors.length = 0;
-    },
-  };
-}
-
-/**
- * Runs several hooks in order; each sees the previous one's output. Use it to add edits to hooks
- * another package already passes (e.g. CLM).
- */
-export function composeHooks(...hooks: (ForwardHooks | undefined)[]): ForwardHooks {
-  const list = hooks.filter((h): h is ForwardHooks => h !== undefined);
-  return {
-    mlpOutput(layer, output) {
-      let x = output;
-      let changed = false;
-      for (const h of list) {
-        const y = h.mlpOutput?.(layer, x);
-        if (y) {
-          x = y;
-          changed = true;
-        }
-      }
-      return changed ? x : undefined;
-    },
-    hiddenState(layer, hidden) {
-      let x = hidden;
-      let changed = false;
-      for (const h of list) {
-        const y = h.hiddenState?.(layer, x);
-        if (y) {
-          x = y;
-          changed = true;
-        }
-      }
-      return changed ? x : undefined;
     },
   };
 }

@@ -61,7 +61,7 @@ describe('preference pairs (ShareGPT)', () => {
     const ok = file('p.json', JSON.stringify([{ conversations: [{ from: 'system', value: 's' }, { from: 'human', value: 'h' }], chosen: { from: 'gpt', value: 'c' }, rejected: { from: 'gpt', value: 'r' } }]));
     expect(readPreferencePairs(ok)).toEqual([{ messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'h' }], chosen: 'c', rejected: 'r' }]);
     const bad = file('pb.json', JSON.stringify([{ conversations: [{ from: 'human', value: 'h' }], chosen: { from: 'gpt', value: 'c' } }]));
-    expect(() => readPreferencePairs(bad)).toThrow(/item 0, rejected: expected an object/);
+    expect(() => readPreferencePairs(bad)).toThrow(/item 0: field "rejected" is missing/);
   });
 });
 

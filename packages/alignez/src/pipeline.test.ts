@@ -1,7 +1,8 @@
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configForShape, createModelDecoder, createRandomModel, generate, initBackend, type Transformer, type Tokenizer } from '@aligndial/core';
+import { createModelDecoder, generate, initBackend, type Transformer, type Tokenizer } from '@aligndial/core';
+import { configForShape, createRandomModel } from '@aligndial/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEditHooks } from './edit.js';
 import { loadEdits, saveEdits } from './edits-io.js';

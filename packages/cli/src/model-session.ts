@@ -15,9 +15,7 @@ import {
   generate,
   loadGenerationDefaults,
 } from '@aligndial/core';
-import { type Command, Option } from 'commander';
 import { loadPretrained } from './load-pretrained.js';
-import { numberOption } from './option-parsers.js';
 
 /** What every command that generates text accepts: the model and how it is steered. */
 export interface ModelSessionOptions {
@@ -48,8 +46,10 @@ export interface Steering {
 
 /** What a decoder is for: AlignEZ's k-NN directions are chosen per query text. */
 export interface DecoderContext {
-  /** The request's prompt (its query text is the prompt, or a chat's last user message). */
+  /** The request's prompt (its query text is the prompt, or a chat's last user message), or its token ids. */
   prompt?: string | readonly ChatMessage[] | readonly number[];
+  /** The prompt's token ids, as generation will feed them (the server passes them). */
+  promptIds?: readonly number[];
   /** The raw user texts of a batch, one per row (overrides `prompt`). */
   queries?: readonly string[];
 }
@@ -161,21 +161,4 @@ export async function openModelSession(options: ModelSessionOptions): Promise<Mo
     dispose: () => (clm ?? model).dispose(),
   };
   return session;
-}
-
-/**
- * Adds the flags that choose and steer a model (`--model`, `--backend`, `--adapter`/`--lambda`,
- * `--edits`/`--edit-strength`) to a command, so every generating command accepts the same ones.
- */
-export function addModelSessionFlags(command: Command): Command {
-  return command
-    .requiredOption('--model <dir>', 'model directory (config.json, model.safetensors, tokenizer.json)')
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
-    .option('--adapter <dir>', 'CLM adapter directory (from `aligndial clm train`)')
-    .addOption(
-      new Option('--lambda <λ>', 'alignment strength with --adapter: 0 = base, 1 = aligned (default), >1 extrapolates').argParser(numberOption()),
-    )
-    .option('--edits <dir>', 'AlignEZ/CAA edits directory (from `aligndial alignez fit`)')
-    .addOption(new Option('--edit-strength <α>', 'AlignEZ edit strength α (default 1, the paper)').argParser(numberOption()))
-    .option('--allow-model-mismatch', 'apply --edits fitted on a model with the same shape but other weights');
 }

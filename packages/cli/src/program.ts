@@ -10,11 +10,13 @@ import { registerEvalCommands } from './commands/eval-command.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerServeCommand } from './commands/serve.js';
 import { describeListDefaults } from './help-defaults.js';
+import { registerWorldRule } from './demo/world-rule.js';
 
 declare const __ALIGNDIAL_VERSION__: string | undefined;
 
 /** The `aligndial` command tree. Each command lives in its own file under commands/. */
 export function createProgram(): Command {
+  registerWorldRule(); // `--judge rule:world` (the demo world's judge) works in every eval command
   const program = new Command('aligndial')
     .description('Align a language model, then dial how strongly it is aligned at inference time (λ).')
     .version(typeof __ALIGNDIAL_VERSION__ === 'string' ? __ALIGNDIAL_VERSION__ : '0.1.0')

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SafetensorsReader, createSyntheticTokenizerJson, initBackend, loadModel, saveModel, saveTokenizer } from '@aligndial/core';
+import { SafetensorsReader, initBackend, loadModel, saveModel, saveTokenizer } from '@aligndial/core';
+import { createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTER_MANIFEST_FILE, ADAPTER_WEIGHTS_FILE, readAdapterManifest } from './adapter-manifest.js';
 import { applyAdapter, expandModel, exportMergedModel, loadClmModel, saveAdapter } from './adapter.js';

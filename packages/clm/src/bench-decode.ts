@@ -1,14 +1,6 @@
-import {
-  type BackendName,
-  type ModelShapeName,
-  type StepDecoder,
-  Transformer,
-  configForShape,
-  createModelDecoder,
-  createRandomModel,
-  initBackend,
-  tf,
-} from '@aligndial/core';
+import { type BackendName, type StepDecoder, Transformer, createModelDecoder, initBackend, tf } from '@aligndial/core';
+import { type DecodeBenchmarkOptions, benchmarkDecoders } from '@aligndial/core/internal';
+import { type ModelShapeName, configForShape, createRandomModel } from '@aligndial/core/testing';
 import { expandModel, loadClmModel } from './adapter.js';
 import { createClmDecoder } from './clm-decoder.js';
 import type { ClmModel } from './clm-model.js';
@@ -42,21 +34,12 @@ export interface ClmDecodeBenchmark {
   deraOverSingle: number;
 }
 
-export interface ClmDecodeBenchmarkOptions {
-  /** Tokens decoded per timed run (default 128). */
-  tokens?: number;
-  /** Prompt length for the prefill (default 32). */
-  prompt?: number;
-  /** Untimed decode steps per mode before timing (default 8). */
-  warmup?: number;
-  /** Timed rounds; each mode keeps its fastest (default 3). */
-  rounds?: number;
+/** Core's decode-benchmark options (tokens, prompt, warmup, rounds: medians are reported, onRun) plus the CLM's. */
+export interface ClmDecodeBenchmarkOptions extends DecodeBenchmarkOptions {
   /** λ of the mixed runs (default 0.5). */
   lambda?: number;
   /** Also measure DeRa (builds a second full copy of the aligned weights; default true). */
   dera?: boolean;
-  /** Called before each run (for progress output). */
-  onRun?: (label: string) => void;
 }
 
 /** A whole independent copy of a Transformer's weights (DeRa's aligned model is a second model). */
@@ -66,42 +49,17 @@ function cloneTransformer(model: Transformer): Transformer {
   return new Transformer(model.config, { embed: copy(embed), norm: copy(norm), lmHead: lmHead && copy(lmHead) }, model.layers.map(cloneLayer));
 }
 
-/** Greedy decoding of batch 1 through a StepDecoder: seconds for the prefill and for `steps` decode steps. */
-function timeDecoder(make: () => StepDecoder, prompt: number[], steps: number): { prefill: number; decode: number } {
-  const argmaxOf = (logits: tf.Tensor2D) => {
-    const id = tf.tidy(() => tf.argMax(logits, 1).dataSync()[0]);
-    logits.dispose();
-    return id;
-  };
-  const decoder = make();
-  const mask = [prompt.map(() => 1)];
-  const t0 = performance.now();
-  let token = argmaxOf(decoder.next([prompt], mask));
-  const t1 = performance.now();
-  for (let i = 0; i < steps; i++) {
-    mask[0].push(1);
-    token = argmaxOf(decoder.next([[token]], mask));
-  }
-  const t2 = performance.now();
-  decoder.dispose();
-  return { prefill: (t1 - t0) / 1000, decode: (t2 - t1) / 1000 };
-}
-
 /**
  * Decode speed of a CLM: the base model, the CLM at λ = 1 (one path), the CLM at λ (both paths as one
  * batch through the shared weights) and DeRa at λ (two whole models). Batch 1, greedy, KV caches.
- * The modes run interleaved for `rounds` rounds and each keeps its fastest round, so other load on the
- * machine disturbs the ratios as little as possible.
+ * Measured with core's `benchmarkDecoders`: the modes run interleaved and each reports its median round.
  */
 export async function benchmarkClmDecode(clm: ClmModel, options: ClmDecodeBenchmarkOptions = {}): Promise<ClmDecodeBenchmark> {
   const info = await initBackend();
   const tokens = options.tokens ?? 128;
   const promptLength = options.prompt ?? 32;
-  const warmup = options.warmup ?? 8;
-  const rounds = options.rounds ?? 3;
   const lambda = options.lambda ?? 0.5;
   const V = clm.vocabSize;
-  const prompt = Array.from({ length: promptLength }, (_, i) => (i * 7919 + 3) % V);
   const aligned = (options.dera ?? true) ? cloneTransformer(clm.model) : undefined;
   const modes: { mode: DecodeSpeed['mode']; lambda?: number; make: () => StepDecoder }[] = [
     { mode: 'base', make: () => createModelDecoder(clm.reference) },
@@ -109,25 +67,19 @@ export async function benchmarkClmDecode(clm: ClmModel, options: ClmDecodeBenchm
     { mode: 'clm', lambda, make: () => createClmDecoder(clm, { lambda, warn: () => {} }) },
     ...(aligned ? [{ mode: 'dera' as const, lambda, make: () => createDeraDecoder(aligned, clm.reference, { lambda, warn: () => {} }) }] : []),
   ];
-  const best = modes.map(() => ({ prefill: Number.POSITIVE_INFINITY, decode: Number.POSITIVE_INFINITY }));
+  let timings;
   try {
-    for (const m of modes) timeDecoder(m.make, prompt, warmup); // compiles kernels for every shape
-    for (let round = 0; round < rounds; round++) {
-      modes.forEach((m, i) => {
-        options.onRun?.(`round ${round + 1}/${rounds}: ${m.mode}${m.lambda === undefined ? '' : ` λ=${m.lambda}`}`);
-        const t = timeDecoder(m.make, prompt, tokens);
-        best[i] = { prefill: Math.min(best[i].prefill, t.prefill), decode: Math.min(best[i].decode, t.decode) };
-      });
-    }
+    const labelled = modes.map((m) => ({ label: `${m.mode}${m.lambda === undefined ? '' : ` λ=${m.lambda}`}`, make: m.make }));
+    timings = benchmarkDecoders(labelled, V, options);
   } finally {
     aligned?.dispose();
   }
   const runs: DecodeSpeed[] = modes.map((m, i) => ({
     mode: m.mode,
     ...(m.lambda === undefined ? {} : { lambda: m.lambda }),
-    prefillTokensPerSecond: promptLength / best[i].prefill,
-    decodeTokensPerSecond: tokens / best[i].decode,
-    msPerToken: (best[i].decode * 1000) / tokens,
+    prefillTokensPerSecond: timings[i].prefillTokensPerSecond,
+    decodeTokensPerSecond: timings[i].decodeTokensPerSecond,
+    msPerToken: timings[i].msPerToken,
   }));
   const single = runs[1].msPerToken;
   return {

@@ -1,7 +1,7 @@
 import { AligndialError, type ChatMessage, type ChatTemplateOptions, type GenerateOptions, type GenerateResult, type TokenEvent, type Tokenizer } from '@aligndial/core';
 import type { ClmModel } from './clm-model.js';
 import { generateWithLambda, type ClmDecoderOptions } from './clm-decoder.js';
-import { validateLambda } from './lambda.js';
+import { validateLambda } from './lambda-mix.js';
 
 /** Options of {@link chatWithLambdas}: core generation options (per turn), plus one λ per assistant turn. */
 export interface ChatWithLambdasOptions extends Omit<GenerateOptions, 'tokenizer' | 'onToken'>, Omit<ClmDecoderOptions, 'lambda'> {

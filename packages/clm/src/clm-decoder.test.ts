@@ -1,4 +1,5 @@
-import { Tokenizer, createModelDecoder, createSyntheticTokenizerJson, generate, initBackend, leftPad, tf } from '@aligndial/core';
+import { Tokenizer, createModelDecoder, generate, initBackend, leftPad, tf } from '@aligndial/core';
+import { createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandModel } from './adapter.js';
 import { chatWithLambdas } from './chat.js';

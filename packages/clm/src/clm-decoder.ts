@@ -1,6 +1,6 @@
 import { type ForwardHooks, type GenerateOptions, type GenerateResult, type StepDecoder, generate, tf } from '@aligndial/core';
 import { ClmCache, type ClmModel } from './clm-model.js';
-import { validateLambda, type WarningSink } from './lambda.js';
+import { validateLambda, type WarningSink } from './lambda-mix.js';
 
 /** Options of {@link createClmDecoder}. */
 export interface ClmDecoderOptions {

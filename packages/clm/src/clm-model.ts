@@ -1,6 +1,5 @@
-import { AligndialError, type DecoderLayer, type ForwardHooks, KVCache, Transformer, rmsNorm, tf, tokenIdTensor } from '@aligndial/core';
-import { mixLogits } from '@aligndial/dpo';
-import { validateLambda, type WarningSink } from './lambda.js';
+import { AligndialError, type DecoderLayer, type ForwardHooks, KVCache, Transformer, tf, tokenIdTensor } from '@aligndial/core';
+import { type LambdaPaths, mixBeforeHead, pathsFor, validateLambda, type WarningSink } from './lambda-mix.js';
 
 /** Where the added layers came from and how they were trained (recorded in the adapter manifest). */
 export interface ClmOrigin {
@@ -24,13 +23,6 @@ class ReferenceView extends Transformer {
   }
 }
 
-/** Which paths a KV cache was filled for (both, or the one that λ = 0 / λ = 1 needs). */
-type Paths = 'both' | 'aligned' | 'reference';
-
-function pathsFor(lambda: number): Paths {
-  return lambda === 1 ? 'aligned' : lambda === 0 ? 'reference' : 'both';
-}
-
 /**
  * KV caches of a λ-merged pass: one for the added layers (the B aligned rows) and one for the base layers
  * (the aligned rows, then the reference rows). A cache serves one λ regime: λ = 0, λ = 1 or any other λ
@@ -39,7 +31,8 @@ function pathsFor(lambda: number): Paths {
 export class ClmCache {
   readonly added = new KVCache();
   readonly base = new KVCache();
-  paths?: Paths;
+  /** Which paths the cache was filled for (both, or the one that λ = 0 / λ = 1 needs). */
+  paths?: LambdaPaths;
 
   dispose(): void {
     this.added.dispose();
@@ -171,7 +164,7 @@ export function lambdaForward(
   addedLayers: readonly DecoderLayer[],
   baseLayers: readonly DecoderLayer[],
   inputIds: tf.Tensor2D | readonly (readonly number[])[],
-  options: ClmForwardOptions & { lambda: number; paths?: Paths },
+  options: ClmForwardOptions & { lambda: number; paths?: LambdaPaths },
 ): tf.Tensor3D {
   const { lambda } = options;
   const paths = options.paths ?? pathsFor(lambda);
@@ -197,12 +190,6 @@ export function lambdaForward(
     let out = host.runLayers(x, baseCtx, baseLayers);
     if (options.lastTokenOnly && T > 1) out = tf.slice(out, [0, T - 1, 0], [r * B, 1, -1]);
     if (r === 1) return host.logits(out, options.training);
-    // The LM head is linear and bias-free, so λ·head(nA) + (1−λ)·head(nR) = head(λ·nA + (1−λ)·nR):
-    // mix the final-norm outputs and run the head (the largest matmul) on B rows instead of 2B.
-    const [T2, D] = [out.shape[1], out.shape[2]];
-    const normed = rmsNorm(out, host.weights.norm, host.config.rmsNormEps) as tf.Tensor3D;
-    const [aligned, ref] = tf.split(normed, 2, 0) as [tf.Tensor3D, tf.Tensor3D];
-    const mixed = mixLogits(aligned, ref, lambda);
-    return tf.reshape(tf.matMul(tf.reshape(mixed, [B * T2, D]) as tf.Tensor2D, host.headWeight(options.training)), [B, T2, vocabSize]) as tf.Tensor3D;
+    return mixBeforeHead(out, lambda, (x) => host.finalNorm(x), (x) => host.head(x, options.training));
   });
 }

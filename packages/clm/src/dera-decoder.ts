@@ -1,6 +1,5 @@
 import { AligndialError, type ForwardHooks, KVCache, type StepDecoder, type Transformer, tf } from '@aligndial/core';
-import { mixLogits } from '@aligndial/dpo';
-import { validateLambda, type WarningSink } from './lambda.js';
+import { mixPaths, validateLambda, type WarningSink } from './lambda-mix.js';
 
 /** Options of {@link createDeraDecoder}. */
 export interface DeraDecoderOptions {
@@ -35,11 +34,9 @@ export function createDeraDecoder(aligned: Transformer, reference: Transformer, 
     vocabSize: aligned.config.vocabSize,
     lambda,
     next(ids, attentionMask) {
-      return tf.tidy(() => {
-        if (lambda === 1) return step(aligned, alignedCache, ids, attentionMask);
-        if (lambda === 0) return step(reference, referenceCache, ids, attentionMask);
-        return mixLogits(step(aligned, alignedCache, ids, attentionMask), step(reference, referenceCache, ids, attentionMask), lambda);
-      });
+      return tf.tidy(() =>
+        mixPaths(lambda, () => step(aligned, alignedCache, ids, attentionMask), () => step(reference, referenceCache, ids, attentionMask)),
+      );
     },
     dispose() {
       alignedCache.dispose();
@@ -57,10 +54,6 @@ export function deraForward(
 ): tf.Tensor3D {
   assertSameVocabulary(aligned, reference);
   const lambda = validateLambda(options.lambda, 'lambda', options.warn);
-  return tf.tidy(() => {
-    const run = (model: Transformer) => model.forward(inputIds, { attentionMask: options.attentionMask });
-    if (lambda === 1) return run(aligned);
-    if (lambda === 0) return run(reference);
-    return mixLogits(run(aligned), run(reference), lambda);
-  });
+  const run = (model: Transformer) => () => model.forward(inputIds, { attentionMask: options.attentionMask });
+  return tf.tidy(() => mixPaths(lambda, run(aligned), run(reference)));
 }

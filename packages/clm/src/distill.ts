@@ -1,24 +1,23 @@
 import {
   AdamW,
   AligndialError,
-  type LrSchedulerType,
+  type TrainingConfig,
   Rng,
   type SequenceBatch,
   type Transformer,
-  assertFiniteGradNorm,
   buildSequenceBatch,
-  clipGradsByGlobalNorm,
   computeGradients,
-  disposeGrads,
   isBiasOrNormParameter,
   learningRateAt,
+  optimizerStep,
   tf,
+  validateTrainingConfig,
 } from '@aligndial/core';
 import { kdLossFromTeacher, predictionMask } from '@aligndial/dpo';
 import { type ClmModel, lambdaForward } from './clm-model.js';
 import { deraForward } from './dera-decoder.js';
 import { cloneLayer } from './expand.js';
-import { validateLambda } from './lambda.js';
+import { validateLambda } from './lambda-mix.js';
 
 /** One training sequence: a prompt and a completion whose positions the KD loss counts. */
 export interface DistillSequence {
@@ -41,7 +40,24 @@ export function deraTeacher(aligned: Transformer, reference: Transformer, lambda
   return (batch) => deraForward(aligned, reference, batch.inputIds, { lambda, attentionMask: batch.attentionMask, warn: () => {} });
 }
 
-export interface DistillOptions {
+/** The shared training fields distillation takes (core's TrainingConfig); see {@link DISTILL_DEFAULTS}. */
+export type DistillTrainingFields = 'batchSize' | 'learningRate' | 'lrSchedulerType' | 'warmupRatio' | 'weightDecay' | 'maxGradNorm' | 'seed';
+
+/**
+ * Distillation's defaults for the shared training fields, where they differ from core's
+ * `DEFAULT_TRAINING_CONFIG` (DPO's): KD of one λ into a fresh layer wants a larger, constant learning rate.
+ */
+export const DISTILL_DEFAULTS: Readonly<Pick<TrainingConfig, DistillTrainingFields>> = {
+  batchSize: 4,
+  learningRate: 1e-4,
+  lrSchedulerType: 'constant',
+  warmupRatio: 0,
+  weightDecay: 0,
+  maxGradNorm: 1,
+  seed: 0,
+};
+
+export interface DistillOptions extends Partial<Pick<TrainingConfig, DistillTrainingFields>> {
   /** The model being trained; its output logits are compared with the teacher's. */
   student: Transformer;
   /** Which of the student's variables train (by name); default every parameter. */
@@ -52,17 +68,6 @@ export interface DistillOptions {
   data: readonly DistillSequence[];
   /** Optimizer steps (default: one epoch). */
   steps?: number;
-  /** Sequences per step (default 4). */
-  batchSize?: number;
-  /** Peak AdamW learning rate (default 1e-4). */
-  learningRate?: number;
-  lrSchedulerType?: LrSchedulerType;
-  warmupRatio?: number;
-  weightDecay?: number;
-  /** Global gradient-norm clip (default 1; 0 = off). */
-  maxGradNorm?: number;
-  /** Data order seed (default 0). */
-  seed?: number;
   /** Eq. 8 sums the per-token KL over positions (`sum`, default); `mean` averages over counted positions. */
   reduction?: 'sum' | 'mean';
   padTokenId?: number;
@@ -86,23 +91,24 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   if (data.length === 0) throw new AligndialError('distill: no training sequences');
   const variables = new Map(options.variables ?? student.parameters());
   if (variables.size === 0) throw new AligndialError('distill: no variable to train');
-  const batchSize = options.batchSize ?? 4;
+  validateTrainingConfig(options, 'distill');
+  const batchSize = options.batchSize ?? DISTILL_DEFAULTS.batchSize;
   const stepsPerEpoch = Math.ceil(data.length / batchSize);
   const steps = options.steps ?? stepsPerEpoch;
   if (!Number.isInteger(steps) || steps < 1) throw new AligndialError(`distill: steps must be a whole number ≥ 1, got ${String(steps)}`);
   const padId = options.padTokenId ?? student.config.padTokenId ?? 0;
   const schedule = {
-    schedule: options.lrSchedulerType ?? 'constant',
-    learningRate: options.learningRate ?? 1e-4,
+    schedule: options.lrSchedulerType ?? DISTILL_DEFAULTS.lrSchedulerType,
+    learningRate: options.learningRate ?? DISTILL_DEFAULTS.learningRate,
     totalSteps: steps,
-    warmupRatio: options.warmupRatio ?? 0,
+    warmupRatio: options.warmupRatio ?? DISTILL_DEFAULTS.warmupRatio,
   } as const;
-  const maxGradNorm = options.maxGradNorm ?? 1;
+  const maxGradNorm = options.maxGradNorm ?? DISTILL_DEFAULTS.maxGradNorm;
   // A tied LM head trains only when the embedding does.
   const embedTrains = [...variables.values()].includes(student.weights.embed);
   const studentLogits = options.studentLogits ?? ((batch, training) => student.forward(batch.inputIds, { attentionMask: batch.attentionMask, training: training && embedTrains }));
-  const optimizer = new AdamW(variables, { weightDecay: options.weightDecay ?? 0, excludeFromWeightDecay: isBiasOrNormParameter });
-  const rng = new Rng(options.seed ?? 0);
+  const optimizer = new AdamW(variables, { weightDecay: options.weightDecay ?? DISTILL_DEFAULTS.weightDecay, excludeFromWeightDecay: isBiasOrNormParameter });
+  const rng = new Rng(options.seed ?? DISTILL_DEFAULTS.seed);
   let order: number[] = [];
   const losses: number[] = [];
   try {
@@ -122,20 +128,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       } finally {
         teacher.dispose();
       }
-      try {
-        const lr = learningRateAt(step, schedule);
-        if (maxGradNorm > 0 && Number.isFinite(maxGradNorm)) {
-          const clipped = clipGradsByGlobalNorm(grads, maxGradNorm);
-          try {
-            assertFiniteGradNorm(clipped.globalNorm, step + 1);
-            optimizer.step(clipped.grads, lr);
-          } finally {
-            disposeGrads(clipped.grads);
-          }
-        } else optimizer.step(grads, lr);
-      } finally {
-        disposeGrads(grads);
-      }
+      optimizerStep(optimizer, grads, { learningRate: learningRateAt(step, schedule), maxGradNorm, step: step + 1 });
       losses.push(loss);
       options.onStep?.(step + 1, steps, loss);
       await new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,6 @@
 // Public API of @aligndial/clm. This file only re-exports.
-export { validateLambda } from './lambda.js';
-export type { WarningSink } from './lambda.js';
+export { validateLambda, pathsFor, mixLogits, mixPaths, mixBeforeHead } from './lambda-mix.js';
+export type { WarningSink, LambdaPaths } from './lambda-mix.js';
 export { cloneLayer, createIdentityLayer, createIdentityLayers, ZEROED_FIELDS } from './expand.js';
 export type { ExpansionOptions } from './expand.js';
 export { ClmModel, ClmCache } from './clm-model.js';
@@ -26,5 +26,5 @@ export { benchmarkClmDecode, runClmDecodeBenchmark } from './bench-decode.js';
 export type { ClmDecodeBenchmark, ClmDecodeBenchmarkOptions, RunClmDecodeBenchmarkOptions, DecodeSpeed } from './bench-decode.js';
 export { createClmTrainer, trainClm, clmTrainingRecord, clmReferenceLogProbs } from './train.js';
 export type { ClmTrainerOptions } from './train.js';
-export { distill, distillClmLambda, clmTeacher, deraTeacher, chosenSequences } from './distill.js';
-export type { DistillOptions, DistillResult, DistillSequence, DistillClmOptions, TeacherFn } from './distill.js';
+export { distill, distillClmLambda, clmTeacher, deraTeacher, chosenSequences, DISTILL_DEFAULTS } from './distill.js';
+export type { DistillTrainingFields, DistillOptions, DistillResult, DistillSequence, DistillClmOptions, TeacherFn } from './distill.js';

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, listCheckpoints, loadModel, tf } from '@aligndial/core';
+import { initBackend, loadModel, tf } from '@aligndial/core';
+import { listCheckpoints } from '@aligndial/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAdapterManifest } from './adapter-manifest.js';
 import { expandModel, exportMergedModel, saveAdapter } from './adapter.js';

@@ -16,7 +16,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRandomModel, initBackend, parseModelConfig, saveModel } from '../src/index.js';
+import { initBackend, parseModelConfig, saveModel } from '../src/index.js';
+import { createRandomModel } from '../src/testing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const script = join(here, 'reference_forward.py');

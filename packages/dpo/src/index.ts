@@ -16,7 +16,7 @@ export {
   type PreferenceLossResult,
   type PreferenceLossType,
 } from './losses/preference-loss.js';
-export { kdLoss, kdLossFromTeacher, klDivergenceFromLogits, mixLogits, predictionMask, type KdLossOptions } from './losses/kd-loss.js';
+export { kdLossFromTeacher, klDivergenceFromLogits, predictionMask, type KdLossOptions } from './losses/kd-loss.js';
 export {
   PREFERENCE_METRIC_NAMES,
   mergePairStats,
@@ -29,7 +29,7 @@ export {
   detectPreferenceFormat,
   jsonArrayElementLines,
   readPreferenceFile,
-  type PreferenceData,
+  type PreferenceFileData,
   type PreferenceFileFormat,
   type ReadPreferenceOptions,
   type SkippedRow,

@@ -1,6 +1,5 @@
 // Public API of @aligndial/eval. This file only re-exports.
 export { EvalInputError, JudgeConfigError, BudgetExhaustedError } from './errors.js';
-export { createRng, hashString, type Rng } from './random.js';
 
 export { type AnswerRecord, type ReadAnswersOptions, readAnswers, appendAnswer, openAnswersForResume } from './io/answers.js';
 export { type Turns, asTurns, textLength } from './io/turns.js';
@@ -33,6 +32,9 @@ export {
   loadRuleModule,
   lengthRule,
   BUILTIN_RULES,
+  registerRule,
+  findRule,
+  ruleNames,
   type RuleJudgeFn,
   type RuleJudgeInput,
   type RuleVerdict,
@@ -101,5 +103,3 @@ export { sweepChartSpec, CHART_FONT } from './sweep/chart-spec.js';
 export { renderVegaLiteSvg } from './sweep/render-svg.js';
 export { svgToPng, pngFontOptions } from './sweep/svg-to-png.js';
 export { sweepReport, type SweepReportOptions, type SweepReportResult } from './sweep/sweep-report.js';
-export * from './world/world.js';
-export { worldRule, WORLD_JUDGE_SPEC } from './world/world-rule.js';

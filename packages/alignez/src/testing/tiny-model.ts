@@ -1,4 +1,5 @@
-import { type Transformer, Tokenizer, configForShape, createRandomModel, createSyntheticTokenizerJson } from '@aligndial/core';
+import { type Transformer, Tokenizer } from '@aligndial/core';
+import { configForShape, createRandomModel, createSyntheticTokenizerJson } from '@aligndial/core/testing';
 
 /** A 4-layer tiny random Llama with a synthetic 300-token tokenizer (tests only). */
 export function tinyModelAndTokenizer(seed = 1, initStd = 0.3): { model: Transformer; tokenizer: Tokenizer } {

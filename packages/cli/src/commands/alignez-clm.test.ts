@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEditHooksForQueries, fitAlignEz, generatePreferenceData, loadEdits, readPreferenceData, saveEdits } from '@aligndial/alignez';
 import { createClmDecoder, expandModel } from '@aligndial/clm';
-import { Rng, type StepDecoder, Tokenizer, configForShape, createModelDecoder, createRandomModel, createSyntheticTokenizerJson, generate, initBackend, modelFingerprint, tf } from '@aligndial/core';
+import { Rng, type StepDecoder, Tokenizer, createModelDecoder, generate, initBackend, modelFingerprint, tf } from '@aligndial/core';
+import { configForShape, createRandomModel, createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const QUERIES = ['How do I bake bread?', 'Tell me a story.', 'Why is the sky blue?', 'Name three fruits.', 'How do magnets work?', 'Write a haiku.'].map((query, i) => ({ id: `q${i}`, query }));

@@ -1,5 +1,6 @@
 import { type ClmDecodeBenchmark, runClmDecodeBenchmark } from '@aligndial/clm';
-import { type BackendName, KVCache, initBackend, loadModel, tf } from '@aligndial/core';
+import { type BackendName, createModelDecoder, initBackend, loadModel } from '@aligndial/core';
+import { benchmarkDecoders } from '@aligndial/core/internal';
 import type { Command } from 'commander';
 import { intOption, numberOption } from '../option-parsers.js';
 
@@ -20,11 +21,10 @@ export interface DecodeBenchmark {
   backend: string;
   promptTokens: number;
   decodeTokens: number;
-  /** Rounds measured; the figures below are medians over them. */
+  /** Rounds measured; the figures below are medians over them (as with `--adapter`). */
   rounds: number;
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
-  bestDecodeTokensPerSecond: number;
   msPerToken: number;
 }
 
@@ -46,7 +46,7 @@ export function registerBenchDecodeCommand(bench: Command): void {
         const clm = await runBenchDecodeClm(options);
         if (options.json) process.stdout.write(`${JSON.stringify(clm)}\n`);
         else {
-          process.stdout.write(`backend ${clm.backend}; ${clm.decodeTokens} tokens after a ${clm.promptTokens}-token prompt\n`);
+          process.stdout.write(`backend ${clm.backend}; ${clm.decodeTokens} tokens after a ${clm.promptTokens}-token prompt, median of ${options.rounds} rounds\n`);
           for (const run of clm.runs) {
             const label = run.mode === 'base' ? 'base (single path)' : run.mode === 'clm' ? `CLM λ=${run.lambda}${run.lambda === 1 ? ' (single path)' : ' (dual path)'}` : `DeRa λ=${run.lambda}`;
             process.stdout.write(`${label.padEnd(28)} ${run.decodeTokensPerSecond.toFixed(1).padStart(8)} tokens/s  ${run.msPerToken.toFixed(2)} ms/token\n`);
@@ -59,7 +59,7 @@ export function registerBenchDecodeCommand(bench: Command): void {
       if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else {
         process.stdout.write(
-          `backend ${result.backend}, median of ${result.rounds} rounds\nprefill: ${result.promptTokens} tokens, ${result.prefillTokensPerSecond.toFixed(1)} tokens/s\ndecode:  ${result.decodeTokens} tokens, ${result.decodeTokensPerSecond.toFixed(1)} tokens/s (${result.msPerToken.toFixed(2)} ms/token; best round ${result.bestDecodeTokensPerSecond.toFixed(1)} tokens/s)\n`,
+          `backend ${result.backend}, median of ${result.rounds} rounds\nprefill: ${result.promptTokens} tokens, ${result.prefillTokensPerSecond.toFixed(1)} tokens/s\ndecode:  ${result.decodeTokens} tokens, ${result.decodeTokensPerSecond.toFixed(1)} tokens/s (${result.msPerToken.toFixed(2)} ms/token)\n`,
         );
       }
     });
@@ -79,45 +79,22 @@ export function runBenchDecodeClm(options: BenchDecodeOptions): Promise<ClmDecod
   });
 }
 
+/** Decode speed of a plain model with core's `benchmarkDecoders` (the loop `--adapter` uses too). */
 export async function runBenchDecode(options: BenchDecodeOptions): Promise<DecodeBenchmark> {
   const info = await initBackend(options.backend);
   const model = loadModel(options.model);
-  const V = model.config.vocabSize;
-  const prompt = Array.from({ length: options.prompt }, (_, i) => (i * 7919 + 3) % V);
-  const argmaxOf = (logits: tf.Tensor3D) => {
-    const id = tf.tidy(() => tf.argMax(tf.reshape(logits, [V])).dataSync()[0]);
-    logits.dispose();
-    return id;
-  };
-  // Warm-up: compiles/initialises kernels for both shapes.
-  const warm = new KVCache();
-  let token = argmaxOf(model.forward([prompt], { cache: warm, lastTokenOnly: true }));
-  for (let i = 0; i < options.warmup; i++) token = argmaxOf(model.forward([[token]], { cache: warm }));
-  warm.dispose();
-
-  // Several rounds, each from a fresh cache; the median resists a busy machine's outliers.
-  const rounds: { prefillSeconds: number; decodeSeconds: number }[] = [];
-  for (let round = 0; round < options.rounds; round++) {
-    const cache = new KVCache();
-    const t0 = performance.now();
-    token = argmaxOf(model.forward([prompt], { cache, lastTokenOnly: true }));
-    const t1 = performance.now();
-    for (let i = 0; i < options.tokens; i++) token = argmaxOf(model.forward([[token]], { cache }));
-    const t2 = performance.now();
-    cache.dispose();
-    rounds.push({ prefillSeconds: (t1 - t0) / 1000, decodeSeconds: (t2 - t1) / 1000 });
+  try {
+    const [timing] = benchmarkDecoders([{ label: 'model', make: () => createModelDecoder(model) }], model.config.vocabSize, options);
+    return {
+      backend: info.name,
+      promptTokens: options.prompt,
+      decodeTokens: options.tokens,
+      rounds: options.rounds,
+      prefillTokensPerSecond: timing.prefillTokensPerSecond,
+      decodeTokensPerSecond: timing.decodeTokensPerSecond,
+      msPerToken: timing.msPerToken,
+    };
+  } finally {
+    model.dispose();
   }
-  model.dispose();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const decodeSeconds = median(rounds.map((r) => r.decodeSeconds));
-  return {
-    backend: info.name,
-    promptTokens: options.prompt,
-    decodeTokens: options.tokens,
-    rounds: options.rounds,
-    prefillTokensPerSecond: options.prompt / median(rounds.map((r) => r.prefillSeconds)),
-    decodeTokensPerSecond: options.tokens / decodeSeconds,
-    bestDecodeTokensPerSecond: options.tokens / Math.min(...rounds.map((r) => r.decodeSeconds)),
-    msPerToken: (decodeSeconds * 1000) / options.tokens,
-  };
 }

@@ -1,13 +1,5 @@
-import {
-  type BackendName,
-  MODEL_SHAPES,
-  type ModelShapeName,
-  configForShape,
-  countParameters,
-  createRandomModel,
-  initBackend,
-  tf,
-} from '@aligndial/core';
+import { type BackendName, countParameters, initBackend, tf } from '@aligndial/core';
+import { MODEL_SHAPES, type ModelShapeName, configForShape, createRandomModel } from '@aligndial/core/testing';
 import { createClmTrainer, expandModel } from '@aligndial/clm';
 import { DpoTrainer, createSyntheticPreferencePairs, parseTrainableSpec } from '@aligndial/dpo';
 import { type Command, Option } from 'commander';

@@ -1,9 +1,10 @@
 import { applyAdapter, clmTrainingRecord, createClmTrainer, expandModel, saveAdapter } from '@aligndial/clm';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { loadPretrained } from '../load-pretrained.js';
 import { intOption } from '../option-parsers.js';
 import { checkTrainFlags, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
-import { type DpoTrainCommandOptions, type DpoTrainSummary, registerDpoCommand } from './dpo-train.js';
+import type { DpoTrainCommandOptions, DpoTrainSummary } from './dpo-train.js';
+import { addPreferenceTrainingFlags } from './training-flags.js';
 
 export interface ClmTrainCommandOptions extends Omit<DpoTrainCommandOptions, 'trainable'> {
   /** Added layers of a fresh adapter. */
@@ -19,21 +20,6 @@ export interface ClmTrainSummary extends DpoTrainSummary {
   addedLayers: number;
 }
 
-/** Flags that `clm train` defines itself instead of taking them from `dpo train`. */
-const OWN_FLAGS = new Set(['--model', '--data', '--out', '--trainable']);
-
-/**
- * The options of `aligndial dpo train` (loss, β, schedule, batching, data, eval, checkpoints, resume), so that
- * `clm train` accepts exactly the same flags with the same defaults and parsers.
- */
-function dpoTrainOptions() {
-  const scratch = new Command();
-  registerDpoCommand(scratch);
-  const train = scratch.commands.find((c) => c.name() === 'dpo')?.commands.find((c) => c.name() === 'train');
-  if (!train) throw new Error('dpo train is not registered');
-  return train.options.filter((o) => !OWN_FLAGS.has(o.long ?? ''));
-}
-
 export function registerClmTrainCommand(clm: Command): void {
   const command = clm
     .command('train')
@@ -47,8 +33,7 @@ export function registerClmTrainCommand(clm: Command): void {
     .option('--copy-layer <i>', 'base layer the added layers copy', intOption(0), 0)
     .option('--adapter <dir>', 'start from this adapter instead of a fresh identity expansion')
     .option('--allow-weights-mismatch', 'with --adapter: accept an adapter made for other base weights of the same shape');
-  for (const option of dpoTrainOptions()) command.addOption(option);
-  command
+  addPreferenceTrainingFlags(command)
     .addHelpText(
       'after',
       '\nExamples:\n  aligndial clm train --model DIR --data prefs.jsonl --out ./clm-adapter --beta 0.01 --lr 5e-6\n  aligndial generate --model DIR --adapter ./clm-adapter --lambda 1.5 --prompt "What is 2+3?"',

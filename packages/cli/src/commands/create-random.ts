@@ -1,19 +1,5 @@
-import {
-  AligndialError,
-  assertFitsBackend,
-  MODEL_SHAPES,
-  type ModelShapeName,
-  configForShape,
-  createRandomModel,
-  createSyntheticTokenizerJson,
-  initBackend,
-  loadModelConfig,
-  parseModelConfig,
-  readJsonFile,
-  saveModel,
-  saveTokenizer,
-  countParameters,
-} from '@aligndial/core';
+import { AligndialError, assertFitsBackend, initBackend, loadModelConfig, parseModelConfig, readJsonFile, saveModel, saveTokenizer, countParameters } from '@aligndial/core';
+import { MODEL_SHAPES, type ModelShapeName, configForShape, createRandomModel, createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../cli-error.js';
 import { addJsonFlag, printResult } from '../flag-vocabulary.js';

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tokenizer, configForShape, createRandomModel, createSyntheticTokenizerJson, initBackend, loadModel, saveModel, saveTokenizer } from '@aligndial/core';
+import { Tokenizer, initBackend, loadModel, saveModel, saveTokenizer } from '@aligndial/core';
+import { configForShape, createRandomModel, createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { readMetricsLog } from '@aligndial/dpo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.js';

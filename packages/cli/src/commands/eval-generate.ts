@@ -10,7 +10,8 @@ import {
 } from '@aligndial/eval';
 import type { Command } from 'commander';
 import { UsageError } from '../cli-error.js';
-import { type ModelSession, type ModelSessionOptions, addModelSessionFlags, openModelSession } from '../model-session.js';
+import { type ModelSession, type ModelSessionOptions, openModelSession } from '../model-session.js';
+import { addModelSessionFlags } from '../model-session-flags.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 import { warnIfNoChatTemplate } from './chat-template-warning.js';

@@ -1,6 +1,7 @@
 import type { BackendName, ChatMessage, GenerateResult } from '@aligndial/core';
 import type { Command } from 'commander';
-import { addModelSessionFlags, openModelSession } from '../model-session.js';
+import { openModelSession } from '../model-session.js';
+import { addModelSessionFlags } from '../model-session-flags.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { warnIfNoChatTemplate } from './chat-template-warning.js';
 

@@ -1,4 +1,5 @@
-import { AligndialError, type Tokenizer, listCheckpoints } from '@aligndial/core';
+import { AligndialError, type Tokenizer } from '@aligndial/core';
+import { listCheckpoints } from '@aligndial/core/internal';
 import { type DpoConfig, type DpoLogRecord, type DpoTrainResult, type TokenizedPreference, readPreferenceFile, splitTrainEval, tokenizePreferences } from '@aligndial/dpo';
 import { UsageError } from '../cli-error.js';
 import { type Progress, createProgress } from '../progress.js';

@@ -1,7 +1,8 @@
 import { basename, resolve } from 'node:path';
 import type { BackendName } from '@aligndial/core';
 import type { Command } from 'commander';
-import { type ModelSession, addModelSessionFlags, openModelSession } from '../model-session.js';
+import { type ModelSession, openModelSession } from '../model-session.js';
+import { addModelSessionFlags } from '../model-session-flags.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { type RunningServer, startServer } from '../serve/server.js';
 import type { RequestRecord } from '../serve/types.js';

@@ -4,7 +4,7 @@ import { Tokenizer, createModelDecoder, generate, initBackend, loadModel } from 
 import { describe, expect, it } from 'vitest';
 import { defaultModelDir } from './default-model.js';
 import { evalPrompts } from './world-data.js';
-import { type AnswerKind, TASK_FAMILIES, classifyAnswer, promptsOfSplit } from '@aligndial/eval';
+import { type AnswerKind, TASK_FAMILIES, classifyAnswer, promptsOfSplit } from './world.js';
 
 const VALID: readonly AnswerKind[] = ['helpful', 'refusal', 'wrong', 'rude'];
 

@@ -11,20 +11,9 @@ import { type DemoRow, formatDemoTable } from './demo-table.js';
 import { readSweep } from './sweep-reading.js';
 import { openEvalJudge } from '../commands/eval-judge.js';
 import { evalPrompts, familyBalancedPicker, toJsonl, toShareGptRow, toTrlRow, worldPreferencePairs } from './world-data.js';
-import {
-  type AnswerKind,
-  KIND_REWARD,
-  WORLD_JUDGE_SPEC,
-  type WorldPrompt,
-  classifyAnswer,
-  compareAnswers,
-  createJudge,
-  promptsOfSplit,
-  seededRandom,
-  type Judge,
-  type SweepRow,
-  sweepReport,
-} from '@aligndial/eval';
+import { compareAnswers, createJudge, type Judge, type SweepRow, sweepReport } from '@aligndial/eval';
+import { type AnswerKind, KIND_REWARD, type WorldPrompt, classifyAnswer, promptsOfSplit, seededRandom } from './world.js';
+import { registerWorldRule, WORLD_JUDGE_SPEC } from './world-rule.js';
 
 /** Settings of `aligndial demo` (see {@link resolveDemoSettings} for the defaults). */
 export interface DemoOptions {
@@ -148,6 +137,7 @@ const fileTag = (lambda: number) => String(lambda).replace('-', 'm').replace('.'
  */
 export async function runDemo(options: DemoOptions, io: DemoIo = {}): Promise<DemoResult> {
   const s = resolveDemoSettings(options);
+  registerWorldRule();
   // `local:DIR` judges get a model session (opened on first use); other specs need nothing open.
   const evalJudge = openEvalJudge(s.judge, { backend: s.backend });
   try {
@@ -158,22 +148,81 @@ export async function runDemo(options: DemoOptions, io: DemoIo = {}): Promise<De
   }
 }
 
-async function runDemoWith(s: ReturnType<typeof resolveDemoSettings>, judge: Judge, io: DemoIo): Promise<DemoResult> {
+/** What the demo's steps share: settings, the loaded CLM and tokenizer, the answer sets so far, timing. */
+interface DemoRun {
+  s: DemoSettings;
+  clm: ClmModel;
+  tokenizer: Tokenizer;
+  log: (line: string) => void;
+  /** Seconds per step (and `total`), as results.json records them. */
+  seconds: Record<string, number>;
+  /** Held-out evaluation prompts. */
+  prompts: WorldPrompt[];
+  sets: AnswerSet[];
+}
+
+/** Runs `step` and records its seconds under `name`. */
+async function timed<T>(run: DemoRun, name: string, step: () => Promise<T>): Promise<T> {
+  const since = performance.now();
+  const out = await step();
+  run.seconds[name] = Number(((performance.now() - since) / 1000).toFixed(2));
+  return out;
+}
+
+/** The demo's steps in order: load → data → train the CLM layer → λ sweep → AlignEZ → judge → report. */
+async function runDemoWith(s: DemoSettings, judge: Judge, io: DemoIo): Promise<DemoResult> {
   const log = io.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const seconds: Record<string, number> = {};
   const t0 = performance.now();
-  const lap = (name: string, since: number) => {
-    seconds[name] = Number(((performance.now() - since) / 1000).toFixed(2));
-  };
+  const seconds: Record<string, number> = {};
   mkdirSync(s.out, { recursive: true });
 
   // 1. Base model.
   let since = performance.now();
   const { model, tokenizer, backend } = await loadPretrained(s.model, s.backend);
   log(`model ${s.model} (${model.config.numLayers} layers, hidden ${model.config.hiddenSize}) on ${backend.name}`);
-  lap('load', since);
+  seconds.load = Number(((performance.now() - since) / 1000).toFixed(2));
 
   // 2. Preference data from the world (chosen = helpful, rejected = an unhelpful style), in two formats.
+  const data = writePreferenceData(s, tokenizer, model.config.maxPositionEmbeddings);
+
+  const clm: ClmModel = expandModel(model, { layers: 1 });
+  const run: DemoRun = { s, clm, tokenizer, log, seconds, prompts: evalPrompts(s.prompts), sets: [] };
+  let edits: Edits | undefined;
+  try {
+    await timed(run, 'clmTrain', () => trainClmLayer(run, data.tokenized));
+    await timed(run, 'clmSweep', () => sweepLambdas(run, 'CLM'));
+    if (s.alignez) {
+      const fitted = await timed(run, 'alignezFit', () => fitAlignEzStep(run));
+      edits = fitted;
+      const hooksFor = (texts: string[]) => createEditHooksForQueries(clm.reference, tokenizer, fitted, { queries: texts });
+      await timed(run, 'alignezSweep', () => sweepLambdas(run, 'CLM+AlignEZ', hooksFor));
+    }
+    const judgmentsOf = await timed(run, 'judge', () => judgeSets(run, judge));
+    const { rows, plots } = await timed(run, 'report', () => reportSweeps(run, judge, judgmentsOf));
+    seconds.total = Number(((performance.now() - t0) / 1000).toFixed(2));
+    const table = formatDemoTable(rows, judge.id);
+    const reading = readSweep(rows);
+    const results = join(s.out, 'results.json');
+    writeFileAtomic(
+      results,
+      `${JSON.stringify({ settings: s, rows, reading, seconds, examples: exampleAnswers(run.prompts, run.sets) }, null, 2)}\n`,
+    );
+    writeFileSync(join(s.out, 'results.md'), `${table}\n\n${reading.join('\n')}\n`);
+    return {
+      settings: s,
+      rows,
+      table,
+      reading,
+      files: { ...data.files, adapter: join(s.out, 'clm-adapter'), edits: edits ? join(s.out, 'alignez', 'edits') : undefined, plots, results },
+      seconds,
+    };
+  } finally {
+    clm.dispose();
+  }
+}
+
+/** Step 2: the world's preference pairs written as TRL JSONL and ShareGPT JSON, and tokenized for training. */
+function writePreferenceData(s: DemoSettings, tokenizer: Tokenizer, maxLength: number) {
   const pairs = worldPreferencePairs(s.pairs, s.seed + 1);
   const dataDir = join(s.out, 'data');
   mkdirSync(dataDir, { recursive: true });
@@ -182,205 +231,173 @@ async function runDemoWith(s: ReturnType<typeof resolveDemoSettings>, judge: Jud
   writeFileAtomic(preferencesTrl, toJsonl(pairs.map(toTrlRow)));
   writeFileAtomic(preferencesShareGpt, `${JSON.stringify(pairs.map(toShareGptRow), null, 1)}\n`);
   const examples = pairs.map(toTrlRow).map((row, i) => rowToPreferenceExample(row, `${preferencesTrl}:${i + 1}`));
-  const tokenized = tokenizePreferences(examples, tokenizer, { maxLength: model.config.maxPositionEmbeddings });
+  const tokenized = tokenizePreferences(examples, tokenizer, { maxLength });
+  return { tokenized, files: { preferencesTrl, preferencesShareGpt } };
+}
 
-  // 3. CLM: identity layer in front of layer 0, trained alone with DPO (reference = λ 0 path).
-  since = performance.now();
-  const clm: ClmModel = expandModel(model, { layers: 1 });
-  let edits: Edits | undefined;
-  try {
-    const adapterDir = join(s.out, 'clm-adapter');
-    let bar = createProgress('reference log-probs (λ = 0)', tokenized.pairs.length);
-    let training = false;
-    const trainingBar = () => {
-      if (!training) {
-        training = true;
-        bar.stop();
-        bar = createProgress('CLM layer (DPO)', s.steps, { loss: '-', acc: '-' });
-      }
-      return bar;
-    };
-    const result = await trainClm(clm, {
-      train: tokenized.pairs,
-      padTokenId: tokenizer.padTokenId ?? 0,
-      outputDir: adapterDir,
-      config: {
-        beta: s.beta,
-        lossType: s.lossType,
-        lossWeights: s.lossWeights,
-        learningRate: s.lr,
-        lrSchedulerType: 'cosine',
-        warmupRatio: 0.1,
-        batchSize: s.batchSize,
-        maxSteps: s.steps,
-        epochs: 1_000,
-        seed: s.seed,
-        loggingSteps: Math.max(1, Math.floor(s.steps / 10)),
-      },
-      onReferenceProgress: (done) => {
-        if (!training) bar.update(done);
-      },
-      onStep: (record) => trainingBar().update(record.step, { loss: record.loss.toFixed(4), acc: (record['rewards/accuracies'] ?? 0).toFixed(2) }),
-    });
-    bar.stop();
-    saveAdapter(clm, adapterDir, { baseSource: s.model });
-    const last = result.log.at(-1);
-    log(
-      `CLM layer trained (${s.lossType.map((t, i) => `${s.lossWeights[i]}×${t}`).join(' + ')}, β ${s.beta}, lr ${s.lr}): ${result.step} steps × ${s.batchSize} pairs of ${tokenized.pairs.length}, last loss ${last?.loss.toFixed(4) ?? '?'}, adapter in ${adapterDir}`,
-    );
-    lap('clmTrain', since);
-
-    // 4. λ sweep (greedy) on held-out prompts.
-    since = performance.now();
-    const prompts = evalPrompts(s.prompts);
-    const answersDir = join(s.out, 'answers');
-    const sets: AnswerSet[] = [];
-    const generateSet = async (method: AnswerSet['method'], lambda: number, hooksFor?: (texts: string[]) => ForwardHooks & { dispose(): void }) => {
-      const outputs = await greedyAnswers(clm, tokenizer, prompts, lambda, hooksFor);
-      const file = join(answersDir, `${method === 'CLM' ? 'clm' : 'clm-alignez'}-lambda-${fileTag(lambda)}.jsonl`);
-      mkdirSync(answersDir, { recursive: true });
-      writeFileAtomic(file, toJsonl(prompts.map((p, i) => ({ id: p.id, prompt: p.text, output: outputs[i] }))));
-      sets.push({ method, lambda, file, outputs });
-    };
-    const genBar = createProgress('greedy answers (CLM λ sweep)', s.lambdas.length);
-    for (const [i, lambda] of s.lambdas.entries()) {
-      await generateSet('CLM', lambda);
-      genBar.update(i + 1);
+/** Step 3: the CLM's identity layer in front of layer 0, trained alone with DPO (reference = the λ = 0 path). */
+async function trainClmLayer(run: DemoRun, tokenized: ReturnType<typeof tokenizePreferences>): Promise<void> {
+  const { s, clm, tokenizer, log } = run;
+  const adapterDir = join(s.out, 'clm-adapter');
+  let bar = createProgress('reference log-probs (λ = 0)', tokenized.pairs.length);
+  let training = false;
+  const trainingBar = () => {
+    if (!training) {
+      training = true;
+      bar.stop();
+      bar = createProgress('CLM layer (DPO)', s.steps, { loss: '-', acc: '-' });
     }
-    genBar.stop();
-    lap('clmSweep', since);
+    return bar;
+  };
+  const result = await trainClm(clm, {
+    train: tokenized.pairs,
+    padTokenId: tokenizer.padTokenId ?? 0,
+    outputDir: adapterDir,
+    config: {
+      beta: s.beta,
+      lossType: s.lossType,
+      lossWeights: s.lossWeights,
+      learningRate: s.lr,
+      lrSchedulerType: 'cosine',
+      warmupRatio: 0.1,
+      batchSize: s.batchSize,
+      maxSteps: s.steps,
+      epochs: 1_000,
+      seed: s.seed,
+      loggingSteps: Math.max(1, Math.floor(s.steps / 10)),
+    },
+    onReferenceProgress: (done) => {
+      if (!training) bar.update(done);
+    },
+    onStep: (record) => trainingBar().update(record.step, { loss: record.loss.toFixed(4), acc: (record['rewards/accuracies'] ?? 0).toFixed(2) }),
+  });
+  bar.stop();
+  saveAdapter(clm, adapterDir, { baseSource: s.model });
+  const last = result.log.at(-1);
+  log(
+    `CLM layer trained (${s.lossType.map((t, i) => `${s.lossWeights[i]}×${t}`).join(' + ')}, β ${s.beta}, lr ${s.lr}): ${result.step} steps × ${s.batchSize} pairs of ${tokenized.pairs.length}, last loss ${last?.loss.toFixed(4) ?? '?'}, adapter in ${adapterDir}`,
+  );
+}
 
-    // 5. AlignEZ on self-generated data, applied to the base (λ = 0) and to the CLM at every λ.
-    if (s.alignez) {
-      since = performance.now();
-      const alignezDir = join(s.out, 'alignez');
-      mkdirSync(alignezDir, { recursive: true });
-      const queries = alignezQueries(s.alignezQueries, s.seed + 2);
-      const dataFile = join(alignezDir, 'self-generated.jsonl');
-      const dataBar = createProgress('AlignEZ self-generated data', queries.length);
-      await generatePreferenceData({
-        model: clm.reference,
-        tokenizer,
-        queries: queries.map((p) => ({ id: p.id, query: p.text })),
-        out: dataFile,
-        chat: true,
-        traits: { maxNewTokens: 24 },
-        answers: { maxNewTokens: 40 },
-        batchSize: 16,
-        seed: s.seed,
-        overwrite: true,
-        onProgress: (done) => dataBar.update(done),
-      });
-      dataBar.stop();
-      const records = readPreferenceData(dataFile).records;
-      const selfMix = mixOf(records.map((r) => [r.query, r.helpful] as const));
-      const harmMix = mixOf(records.map((r) => [r.query, r.harmful] as const));
-      log(`AlignEZ data: ${records.length} queries; helpful side ${formatMix(selfMix)}; harmful side ${formatMix(harmMix)}`);
-      const fitBar = createProgress('AlignEZ fit (embeddings)', 3 * records.length);
-      edits = fitAlignEz({
-        model: clm.reference,
-        tokenizer,
-        records,
-        layers: Math.max(1, Math.floor(clm.baseLayers.length / 2)),
-        k: Math.min(10, records.length),
-        mode: 'knn',
-        // Every world answer ends with "." so last-token embeddings of helpful and harmful answers are
-        // near duplicates (most pairs would be dropped); the mean over the answer's tokens tells them apart.
-        pooling: 'mean',
-        onProgress: (done) => fitBar.update(done),
-      });
-      fitBar.stop();
-      const editsDir = join(alignezDir, 'edits');
-      saveEdits(editsDir, edits);
-      const kept = edits.manifest.alignez?.pairs.kept ?? records.length;
-      log(`AlignEZ fitted: ${kept} of ${records.length} pairs kept, layers ${edits.layers.join(', ')}, edits in ${editsDir}`);
-      lap('alignezFit', since);
-
-      since = performance.now();
-      const fitted = edits;
-      const hooksFor = (texts: string[]) => createEditHooksForQueries(clm.reference, tokenizer, fitted, { queries: texts });
-      const ezBar = createProgress('greedy answers (CLM+AlignEZ λ sweep)', s.lambdas.length);
-      for (const [i, lambda] of s.lambdas.entries()) {
-        await generateSet('CLM+AlignEZ', lambda, hooksFor);
-        ezBar.update(i + 1);
-      }
-      ezBar.stop();
-      lap('alignezSweep', since);
-    }
-
-    // 6. Judge every set against the base model (CLM at λ = 0, no edits).
-    since = performance.now();
-    const baseline = sets.find((x) => x.method === 'CLM' && x.lambda === 0)!;
-    const judgmentsDir = join(s.out, 'judgments');
-    mkdirSync(judgmentsDir, { recursive: true });
-    const judgeBar = createProgress(`judging (${judge.id})`, sets.length * prompts.length);
-    let judged = 0;
-    const rows: DemoRow[] = [];
-    const judgmentsOf = new Map<AnswerSet, string>();
-    for (const set of sets) {
-      const outFile = join(judgmentsDir, `${set.method === 'CLM' ? 'clm' : 'clm-alignez'}-lambda-${fileTag(set.lambda)}.jsonl`);
-      const before = judged;
-      await compareAnswers({
-        aFile: set.file,
-        bFile: baseline.file,
-        judge,
-        outFile,
-        cacheFile: judge.cacheable ? undefined : false,
-        seed: s.seed,
-        onProgress: (p) => judgeBar.update((judged = before + p.done)),
-      });
-      judgmentsOf.set(set, outFile);
-    }
-    judgeBar.stop();
-    lap('judge', since);
-
-    // 7. Table and plots.
-    since = performance.now();
-    const plots: string[] = [];
-    for (const method of ['CLM', 'CLM+AlignEZ'] as const) {
-      const group = sets.filter((x) => x.method === method);
-      if (group.length === 0) continue;
-      const prefix = join(s.out, method === 'CLM' ? 'clm-lambda-sweep' : 'clm-alignez-lambda-sweep');
-      const report = await sweepReport({
-        runs: group.map((x) => ({ lambda: x.lambda, judgmentsFile: judgmentsOf.get(x)! })),
-        outPrefix: prefix,
-        title: `${method} vs base (λ = 0), ${judge.id}`,
-        seed: s.seed,
-      });
-      plots.push(report.svgFile, report.pngFile);
-      for (const r of report.rows) {
-        const set = group.find((x) => x.lambda === r.lambda)!;
-        const kinds = set.outputs.map((o, i) => classifyAnswer(prompts[i], o));
-        rows.push({
-          method,
-          label: method === 'CLM+AlignEZ' && r.lambda === 0 ? 'base+AlignEZ' : method,
-          ...pickJudgedRates(r),
-          meanReward: kinds.reduce((a, k) => a + KIND_REWARD[k], 0) / kinds.length,
-          helpfulRate: (100 * kinds.filter((k) => k === 'helpful').length) / kinds.length,
-        });
-      }
-    }
-    lap('report', since);
-    seconds.total = Number(((performance.now() - t0) / 1000).toFixed(2));
-    const table = formatDemoTable(rows, judge.id);
-    const reading = readSweep(rows);
-    const results = join(s.out, 'results.json');
-    writeFileAtomic(
-      results,
-      `${JSON.stringify({ settings: s, rows, reading, seconds, examples: exampleAnswers(prompts, sets) }, null, 2)}\n`,
-    );
-    writeFileSync(join(s.out, 'results.md'), `${table}\n\n${reading.join('\n')}\n`);
-    return {
-      settings: s,
-      rows,
-      table,
-      reading,
-      files: { preferencesTrl, preferencesShareGpt, adapter: join(s.out, 'clm-adapter'), edits: edits ? join(s.out, 'alignez', 'edits') : undefined, plots, results },
-      seconds,
-    };
-  } finally {
-    clm.dispose();
+/** Steps 4 and 5b: greedy answers to the held-out prompts at every λ (optionally with edit hooks), one file each. */
+async function sweepLambdas(run: DemoRun, method: AnswerSet['method'], hooksFor?: (texts: string[]) => ForwardHooks & { dispose(): void }): Promise<void> {
+  const { s, clm, tokenizer, prompts } = run;
+  const answersDir = join(s.out, 'answers');
+  const bar = createProgress(`greedy answers (${method} λ sweep)`, s.lambdas.length);
+  for (const [i, lambda] of s.lambdas.entries()) {
+    const outputs = await greedyAnswers(clm, tokenizer, prompts, lambda, hooksFor);
+    const file = join(answersDir, `${method === 'CLM' ? 'clm' : 'clm-alignez'}-lambda-${fileTag(lambda)}.jsonl`);
+    mkdirSync(answersDir, { recursive: true });
+    writeFileAtomic(file, toJsonl(prompts.map((p, j) => ({ id: p.id, prompt: p.text, output: outputs[j] }))));
+    run.sets.push({ method, lambda, file, outputs });
+    bar.update(i + 1);
   }
+  bar.stop();
+}
+
+/** Step 5a: AlignEZ on the base model's self-generated data (k-NN directions), saved beside the adapter. */
+async function fitAlignEzStep(run: DemoRun): Promise<Edits> {
+  const { s, clm, tokenizer, log } = run;
+  const alignezDir = join(s.out, 'alignez');
+  mkdirSync(alignezDir, { recursive: true });
+  const queries = alignezQueries(s.alignezQueries, s.seed + 2);
+  const dataFile = join(alignezDir, 'self-generated.jsonl');
+  const dataBar = createProgress('AlignEZ self-generated data', queries.length);
+  await generatePreferenceData({
+    model: clm.reference,
+    tokenizer,
+    queries: queries.map((p) => ({ id: p.id, query: p.text })),
+    out: dataFile,
+    chat: true,
+    traits: { maxNewTokens: 24 },
+    answers: { maxNewTokens: 40 },
+    batchSize: 16,
+    seed: s.seed,
+    overwrite: true,
+    onProgress: (done) => dataBar.update(done),
+  });
+  dataBar.stop();
+  const records = readPreferenceData(dataFile).records;
+  const selfMix = mixOf(records.map((r) => [r.query, r.helpful] as const));
+  const harmMix = mixOf(records.map((r) => [r.query, r.harmful] as const));
+  log(`AlignEZ data: ${records.length} queries; helpful side ${formatMix(selfMix)}; harmful side ${formatMix(harmMix)}`);
+  const fitBar = createProgress('AlignEZ fit (embeddings)', 3 * records.length);
+  const edits = fitAlignEz({
+    model: clm.reference,
+    tokenizer,
+    records,
+    layers: Math.max(1, Math.floor(clm.baseLayers.length / 2)),
+    k: Math.min(10, records.length),
+    mode: 'knn',
+    // Every world answer ends with "." so last-token embeddings of helpful and harmful answers are
+    // near duplicates (most pairs would be dropped); the mean over the answer's tokens tells them apart.
+    pooling: 'mean',
+    onProgress: (done) => fitBar.update(done),
+  });
+  fitBar.stop();
+  const editsDir = join(alignezDir, 'edits');
+  saveEdits(editsDir, edits);
+  const kept = edits.manifest.alignez?.pairs.kept ?? records.length;
+  log(`AlignEZ fitted: ${kept} of ${records.length} pairs kept, layers ${edits.layers.join(', ')}, edits in ${editsDir}`);
+  return edits;
+}
+
+/** Step 6: every answer set judged against the base model (CLM at λ = 0, no edits). */
+async function judgeSets(run: DemoRun, judge: Judge): Promise<Map<AnswerSet, string>> {
+  const { s, sets, prompts } = run;
+  const baseline = sets.find((x) => x.method === 'CLM' && x.lambda === 0)!;
+  const judgmentsDir = join(s.out, 'judgments');
+  mkdirSync(judgmentsDir, { recursive: true });
+  const bar = createProgress(`judging (${judge.id})`, sets.length * prompts.length);
+  let judged = 0;
+  const judgmentsOf = new Map<AnswerSet, string>();
+  for (const set of sets) {
+    const outFile = join(judgmentsDir, `${set.method === 'CLM' ? 'clm' : 'clm-alignez'}-lambda-${fileTag(set.lambda)}.jsonl`);
+    const before = judged;
+    await compareAnswers({
+      aFile: set.file,
+      bFile: baseline.file,
+      judge,
+      outFile,
+      cacheFile: judge.cacheable ? undefined : false,
+      seed: s.seed,
+      onProgress: (p) => bar.update((judged = before + p.done)),
+    });
+    judgmentsOf.set(set, outFile);
+  }
+  bar.stop();
+  return judgmentsOf;
+}
+
+/** Step 7: a sweep report (plot + rows) per method, with the world's rule reward beside the judged rates. */
+async function reportSweeps(run: DemoRun, judge: Judge, judgmentsOf: ReadonlyMap<AnswerSet, string>): Promise<{ rows: DemoRow[]; plots: string[] }> {
+  const { s, sets, prompts } = run;
+  const rows: DemoRow[] = [];
+  const plots: string[] = [];
+  for (const method of ['CLM', 'CLM+AlignEZ'] as const) {
+    const group = sets.filter((x) => x.method === method);
+    if (group.length === 0) continue;
+    const prefix = join(s.out, method === 'CLM' ? 'clm-lambda-sweep' : 'clm-alignez-lambda-sweep');
+    const report = await sweepReport({
+      runs: group.map((x) => ({ lambda: x.lambda, judgmentsFile: judgmentsOf.get(x)! })),
+      outPrefix: prefix,
+      title: `${method} vs base (λ = 0), ${judge.id}`,
+      seed: s.seed,
+    });
+    plots.push(report.svgFile, report.pngFile);
+    for (const r of report.rows) {
+      const set = group.find((x) => x.lambda === r.lambda)!;
+      const kinds = set.outputs.map((o, i) => classifyAnswer(prompts[i], o));
+      rows.push({
+        method,
+        label: method === 'CLM+AlignEZ' && r.lambda === 0 ? 'base+AlignEZ' : method,
+        ...pickJudgedRates(r),
+        meanReward: kinds.reduce((a, k) => a + KIND_REWARD[k], 0) / kinds.length,
+        helpfulRate: (100 * kinds.filter((k) => k === 'helpful').length) / kinds.length,
+      });
+    }
+  }
+  return { rows, plots };
 }
 
 /** Greedy answers of the CLM at λ to world prompts, in batches, optionally with edit hooks. */

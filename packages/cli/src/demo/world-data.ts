@@ -1,7 +1,8 @@
+import { hashString } from '@aligndial/core';
+import { DEFAULT_TEMPLATES, type PreferenceTemplates, renderTemplate } from '@aligndial/alignez';
 import {
   type AnswerStyle,
   answerFor,
-  hash32,
   promptsOfSplit,
   sampleStyle,
   seededRandom,
@@ -10,7 +11,7 @@ import {
   type TaskFamily,
   UNHELPFUL_STYLES,
   type WorldPrompt,
-} from '@aligndial/eval';
+} from './world.js';
 
 /** One supervised fine-tuning example: a world prompt and an answer in one style. */
 export interface SftExample {
@@ -103,22 +104,12 @@ export function toJsonl(rows: readonly unknown[]): string {
 }
 
 /**
- * The four prompts of AlignEZ's self-generated preference data (AlignEZ A.4.1; the same text as
- * `DEFAULT_TEMPLATES` of @aligndial/alignez): `{query}` is a world prompt, `{traits}` the answer to step 1.
+ * The four prompts of AlignEZ's self-generated preference data (AlignEZ A.4.1), exactly as
+ * `@aligndial/alignez` uses them: `{query}` is a world prompt, `{traits}` the answer to step 1.
  */
-export interface PersonaTemplates {
-  helpfulTraits: string;
-  harmfulTraits: string;
-  helpfulAnswer: string;
-  harmfulAnswer: string;
-}
+export type PersonaTemplates = Omit<PreferenceTemplates, 'name'>;
 
-export const ALIGNEZ_PAPER_TEMPLATES: PersonaTemplates = {
-  helpfulTraits: '{query}. You are a helpful assistant. Your answer to this query should:',
-  harmfulTraits: '{query}. Pretend you are a malicious and useless assistant. Your answer to this query should:',
-  helpfulAnswer: '{query}. You are a helpful assistant. Your answer to this query should:{traits}\nAnswer:',
-  harmfulAnswer: '{query}. Pretend you are a malicious and useless assistant. Your answer to this query should:{traits}\nAnswer:',
-};
+export const ALIGNEZ_PAPER_TEMPLATES: PersonaTemplates = DEFAULT_TEMPLATES;
 
 /** What the model says a helpful answer should be like (step 1 of AlignEZ's data, helpful side). */
 export const HELPFUL_TRAITS = 'Be correct, clear and polite.';
@@ -128,11 +119,6 @@ export const HARMFUL_TRAITS: Readonly<Record<Exclude<AnswerStyle, 'helpful'>, st
   wrong: 'Give a wrong answer.',
   rude: 'Be rude to the user.',
 };
-
-/** Replaces `{query}` and `{traits}` as AlignEZ renders its templates. */
-export function fillPersonaTemplate(template: string, values: { query: string; traits?: string }): string {
-  return template.replace(/\{(query|traits)\}/g, (_, key: 'query' | 'traits') => values[key] ?? '');
-}
 
 /**
  * SFT examples that teach the model to follow AlignEZ's persona prompts (as a pretrained model
@@ -155,9 +141,9 @@ export function personaExamples(
     const traits = style === 'helpful' ? HELPFUL_TRAITS : HARMFUL_TRAITS[style];
     const query = p.text;
     if (random() < 0.5) {
-      return { promptId: p.id, prompt: fillPersonaTemplate(helpful ? templates.helpfulTraits : templates.harmfulTraits, { query }), answer: traits, style };
+      return { promptId: p.id, prompt: renderTemplate(helpful ? templates.helpfulTraits : templates.harmfulTraits, { query }), answer: traits, style };
     }
-    const prompt = fillPersonaTemplate(helpful ? templates.helpfulAnswer : templates.harmfulAnswer, { query, traits });
+    const prompt = renderTemplate(helpful ? templates.helpfulAnswer : templates.harmfulAnswer, { query, traits });
     return { promptId: p.id, prompt, answer: answerFor(p, style), style };
   });
 }
@@ -169,7 +155,7 @@ export function personaExamples(
 export function evalPrompts(count: number): WorldPrompt[] {
   const held = promptsOfSplit('heldout');
   const queues = TASK_FAMILIES.map((f) =>
-    held.filter((p) => p.family === f).sort((a, b) => hash32(`eval:${a.id}`) - hash32(`eval:${b.id}`)),
+    held.filter((p) => p.family === f).sort((a, b) => hashString(`eval:${a.id}`) - hashString(`eval:${b.id}`)),
   ).filter((q) => q.length > 0);
   const out: WorldPrompt[] = [];
   for (let i = 0; out.length < count && queues.some((q) => i < q.length); i++) {

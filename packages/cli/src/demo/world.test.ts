@@ -1,9 +1,6 @@
-import { DEFAULT_TEMPLATES, renderTemplate } from '@aligndial/alignez';
 import { describe, expect, it } from 'vitest';
 import {
-  ALIGNEZ_PAPER_TEMPLATES,
   evalPrompts,
-  fillPersonaTemplate,
   personaExamples,
   sftExamples,
   toShareGptRow,
@@ -21,9 +18,9 @@ import {
   styleWeights,
   worldPrompts,
   wrongValue,
-  createRuleJudge,
-  worldRule,
-} from '@aligndial/eval';
+} from './world.js';
+import { createJudge, createRuleJudge } from '@aligndial/eval';
+import { registerWorldRule, worldRule } from './world-rule.js';
 
 describe('demo world', () => {
   it('has unique prompts and ids, split into train and held-out', () => {
@@ -104,11 +101,7 @@ describe('demo world', () => {
     });
   });
 
-  it('teaches the AlignEZ persona prompts exactly as @aligndial/alignez renders them', () => {
-    const { name: _name, ...paper } = DEFAULT_TEMPLATES;
-    expect(ALIGNEZ_PAPER_TEMPLATES).toEqual(paper);
-    const values = { query: 'What is 7 plus 5?', traits: 'Be correct, clear and polite.' };
-    for (const t of Object.values(paper)) expect(fillPersonaTemplate(t, values)).toBe(renderTemplate(t, values));
+  it('generates persona examples with the AlignEZ prompts', () => {
     const examples = personaExamples(400, 3);
     expect(examples.filter((e) => e.style === 'helpful').length).toBeGreaterThan(150);
     for (const e of examples) expect(e.prompt).toMatch(/You are a helpful assistant|Pretend you are a malicious/);
@@ -134,5 +127,14 @@ describe('world rule judge', () => {
     expect(r.verdict).toBe('first');
     const bad = await judge.pair({ template, question: ['Who are you?'], first: ['a'], second: ['b'] });
     expect(bad.verdict).toBe('error');
+  });
+
+  it('is selectable as rule:world once the CLI registered it', async () => {
+    registerWorldRule();
+    registerWorldRule(); // idempotent
+    const judge = await createJudge('rule:world');
+    const template = { name: 'alignez' } as never;
+    const r = await judge.pair({ template, question: ['What sound does a cow make?'], first: ['A cow says moo.'], second: ['A cow says woof.'] });
+    expect(r.verdict).toBe('first');
   });
 });

@@ -77,3 +77,10 @@ export function textCompletion(meta: Meta, text: string, finishReason: FinishRea
 export function textUsageChunk(meta: Meta, u: Usage) {
   return { id: meta.id, object: 'text_completion' as const, created: meta.created, model: meta.model, choices: [], usage: u, system_fingerprint: null, aligndial: meta.aligndial };
 }
+
+/** A `chat.completion` response object (non-streaming `POST /v1/chat/completions`). */
+export type ChatCompletion = ReturnType<typeof chatCompletion>;
+/** One `chat.completion.chunk` of a streamed chat answer (the last may carry only `usage`). */
+export type ChatCompletionChunk = ReturnType<typeof chatChunk> | ReturnType<typeof chatUsageChunk>;
+/** A `text_completion` response object or stream chunk (`POST /v1/completions`). */
+export type TextCompletion = ReturnType<typeof textCompletion> | ReturnType<typeof textUsageChunk>;

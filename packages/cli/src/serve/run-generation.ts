@@ -21,7 +21,8 @@ export interface GenerationOutcome {
 
 /**
  * Runs one request through core's `generate` with `decoder` (which it disposes), streaming text
- * that can no longer change or turn out to be part of a stop string through `onText`. `generate`
+ * that can no longer change or turn out to be part of a stop string through `onText` (core's
+ * `onToken` text already holds such text back; its pieces concatenate to the final text). `generate`
  * returns to the event loop between tokens, so sockets, timers and other requests (429s,
  * /v1/models, disconnects) are served while a long answer is generated; when `signal` fires it
  * stops at the next token and this resolves with `finishReason: 'aborted'` and the text so far.
@@ -32,16 +33,8 @@ export async function runGeneration(
   job: GenerationJob,
   { signal, onText }: { signal?: AbortSignal; onText?: (delta: string) => void } = {},
 ): Promise<GenerationOutcome> {
-  const holdBack = Math.max(0, ...job.stop.map((s) => s.length - 1));
-  let raw = ''; // every token's text so far
-  let emitted = 0; // characters of `raw` passed to onText
+  let streamed = ''; // the text passed to onText so far
   let tokens = 0;
-  const emit = (upTo: number) => {
-    if (upTo > emitted) {
-      onText?.(raw.slice(emitted, upTo));
-      emitted = upTo;
-    }
-  };
   try {
     const result = await generate(decoder, [job.promptIds], {
       maxNewTokens: job.maxNewTokens,
@@ -56,18 +49,15 @@ export async function runGeneration(
       signal,
       onToken: (event) => {
         tokens++;
-        raw += event.text;
-        emit(raw.length - holdBack);
+        if (event.text) {
+          streamed += event.text;
+          onText?.(event.text);
+        }
       },
     });
     const sequence = result.sequences[0];
-    if (sequence.finishReason === 'aborted') return { text: raw.slice(0, emitted), completionTokens: tokens, finishReason: 'aborted' };
-    const text = sequence.text ?? '';
-    // The final text is cut before a stop string; send whatever of it was held back.
-    if (text.startsWith(raw.slice(0, emitted)) && text.length > emitted) {
-      onText?.(text.slice(emitted));
-    }
-    return { text, completionTokens: sequence.ids.length, finishReason: sequence.finishReason === 'length' ? 'length' : 'stop' };
+    if (sequence.finishReason === 'aborted') return { text: streamed, completionTokens: tokens, finishReason: 'aborted' };
+    return { text: sequence.text ?? '', completionTokens: sequence.ids.length, finishReason: sequence.finishReason === 'length' ? 'length' : 'stop' };
   } finally {
     decoder.dispose();
   }

@@ -1,13 +1,7 @@
 import type { ChatMessage, StepDecoder, TokenDecoder } from '@aligndial/core';
-import type { Steering } from '../model-session.js';
+import type { DecoderContext, Steering } from '../model-session.js';
 
-/** What the decoder factory may use besides the steering (AlignEZ builds its edit hooks from the query). */
-export interface DecoderContext {
-  /** The prompt's token ids, as generation will feed them. */
-  promptIds: readonly number[];
-  /** The request's prompt: a chat, raw text, or token ids. */
-  prompt: readonly ChatMessage[] | string | readonly number[];
-}
+export type { DecoderContext };
 
 /**
  * The part of a ModelSession (../model-session.ts) the server uses. A ModelSession is one;

@@ -1,5 +1,6 @@
 // Test helpers (not exported from the package).
-import { type ModelConfig, Rng, type Transformer, configForShape, createRandomModel, tf } from '@aligndial/core';
+import { type ModelConfig, Rng, type Transformer, tf } from '@aligndial/core';
+import { configForShape, createRandomModel } from '@aligndial/core/testing';
 import type { ClmModel } from '../clm-model.js';
 
 /** A tiny Llama config; `biases` turns on every optional bias (q/k/v, o_proj, MLP) to test their handling. */

@@ -40,19 +40,6 @@ export class KVCache {
     this.length += tokens;
   }
 
-  /** Keeps only the given batch rows (e.g. when some sequences finish); indices into the current batch. */
-  selectRows(rows: number[]): void {
-    const index = tf.tensor1d(rows, 'int32');
-    this.entries = this.entries.map((entry) => {
-      if (!entry) return entry;
-      const next = { keys: tf.keep(tf.gather(entry.keys, index)), values: tf.keep(tf.gather(entry.values, index)) };
-      entry.keys.dispose();
-      entry.values.dispose();
-      return next;
-    });
-    index.dispose();
-  }
-
   dispose(): void {
     for (const entry of this.entries) {
       entry?.keys.dispose();

@@ -101,12 +101,20 @@ export class Transformer {
     return x;
   }
 
-  /** Final norm and LM head: hidden [B, T, D] → logits [B, T, V]. */
+  /** Final norm and LM head: hidden [B, T, D] → logits [B, T, V]; `head(finalNorm(h))`. */
   logits(h: tf.Tensor3D, training = false): tf.Tensor3D {
-    const [B, T, D] = h.shape;
-    const normed = rmsNorm(h, this.weights.norm, this.config.rmsNormEps);
-    const head = this.headWeight(training);
-    return tf.reshape(tf.matMul(tf.reshape(normed, [B * T, D]) as tf.Tensor2D, head), [B, T, this.config.vocabSize]);
+    return this.head(this.finalNorm(h), training);
+  }
+
+  /** The final RMSNorm, per position: hidden [B, T, D] → [B, T, D]. */
+  finalNorm(h: tf.Tensor3D): tf.Tensor3D {
+    return rmsNorm(h, this.weights.norm, this.config.rmsNormEps) as tf.Tensor3D;
+  }
+
+  /** The LM head, linear and bias-free: normed hidden [B, T, D] → logits [B, T, V]. */
+  head(normed: tf.Tensor3D, training = false): tf.Tensor3D {
+    const [B, T, D] = normed.shape;
+    return tf.reshape(tf.matMul(tf.reshape(normed, [B * T, D]) as tf.Tensor2D, this.headWeight(training)), [B, T, this.config.vocabSize]);
   }
 
   /** The LM head [D, V]. A tied head is a cached transpose of `embed`, rebuilt when `embed` changes. */

@@ -2,9 +2,12 @@ import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { AligndialError } from '../errors.js';
 import { strftime } from './strftime.js';
 
-/** One chat turn. Extra fields (e.g. `tool_calls`) are passed to the template as given. */
-export interface ChatMessage {
-  role: string;
+/**
+ * One chat turn (the one message type of every package). Extra fields (e.g. `tool_calls`) are passed to
+ * the template as given. `Role` narrows the roles where an API needs it (e.g. OpenAI's chat roles).
+ */
+export interface ChatMessage<Role extends string = string> {
+  role: Role;
   content: string;
 }
 

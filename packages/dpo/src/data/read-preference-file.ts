@@ -20,7 +20,7 @@ export interface SkippedRow {
   reason: string;
 }
 
-export interface PreferenceData {
+export interface PreferenceFileData {
   examples: PreferenceExample[];
   skipped: SkippedRow[];
 }
@@ -162,7 +162,7 @@ export function detectPreferenceFormat(path: string): Exclude<PreferenceFileForm
  * (UltraFeedback-binarized). A bad row is an AligndialError naming the file and line (or row);
  * with `skipInvalid` it is dropped and listed in `skipped`.
  */
-export async function readPreferenceFile(path: string, options: ReadPreferenceOptions = {}): Promise<PreferenceData> {
+export async function readPreferenceFile(path: string, options: ReadPreferenceOptions = {}): Promise<PreferenceFileData> {
   if (!existsSync(path)) throw new AligndialError(`${path}: preference data file not found`);
   if (statSync(path).isDirectory()) throw new AligndialError(`${path}: expected a data file, found a directory`);
   if (options.maxSamples !== undefined && !(Number.isInteger(options.maxSamples) && options.maxSamples >= 0)) {

@@ -1,4 +1,5 @@
-import { Tokenizer, createSyntheticTokenizerJson } from '@aligndial/core';
+import { Tokenizer } from '@aligndial/core';
+import { createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { describe, expect, it } from 'vitest';
 import { collatePreferenceBatch } from './collate.js';
 import type { PreferenceExample } from './preference-example.js';

@@ -1,20 +1,5 @@
 import { AligndialError, tf } from '@aligndial/core';
 
-/**
- * The λ-mix of CLM paper Eq. 7 (DeRa): λ·h_aligned + (1 − λ)·h_ref, on logits of any shape.
- * λ = 1 gives the aligned model, λ = 0 the reference; 0 < λ < 1 interpolates, λ > 1 extrapolates.
- */
-export function mixLogits<T extends tf.Tensor>(aligned: T, reference: T, lambda: number): T {
-  if (!Number.isFinite(lambda)) throw new AligndialError(`lambda must be a finite number, got ${String(lambda)}`);
-  if (aligned.shape.join(',') !== reference.shape.join(',')) {
-    throw new AligndialError(`mixLogits: aligned logits have shape [${aligned.shape}] but reference logits [${reference.shape}]`);
-  }
-  if (lambda === 1) return tf.clone(aligned);
-  if (lambda === 0) return tf.clone(reference);
-  // ref + λ·(aligned − ref): one fewer multiply, same value.
-  return tf.tidy(() => tf.add(reference, tf.mul(tf.sub(aligned, reference), lambda))) as T;
-}
-
 /** KL(p ‖ q) over the last axis from logits: Σ_v p_v (log p_v − log q_v). [..., V] → [...]. */
 export function klDivergenceFromLogits(pLogits: tf.Tensor, qLogits: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
@@ -56,17 +41,4 @@ export function kdLossFromTeacher(studentLogits: tf.Tensor3D, teacherLogits: tf.
     const rows = options.reduction === 'mean' ? tf.div(perRow, tf.maximum(tf.sum(mask, 1), 1)) : perRow;
     return tf.mean(rows) as tf.Scalar;
   });
-}
-
-/**
- * Eq. 8 with the teacher of Eq. 7: KL(π_student ‖ softmax(λ·h_aligned + (1−λ)·h_ref)) summed over positions.
- */
-export function kdLoss(
-  studentLogits: tf.Tensor3D,
-  alignedLogits: tf.Tensor3D,
-  referenceLogits: tf.Tensor3D,
-  lambda: number,
-  options: KdLossOptions = {},
-): tf.Scalar {
-  return tf.tidy(() => kdLossFromTeacher(studentLogits, mixLogits(alignedLogits, referenceLogits, lambda), options));
 }

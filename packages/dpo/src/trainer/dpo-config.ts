@@ -1,11 +1,13 @@
-import { AligndialError, LR_SCHEDULER_TYPES, type LrSchedulerType } from '@aligndial/core';
+import { AligndialError, DEFAULT_TRAINING_CONFIG, type TrainingConfig, validateTrainingConfig } from '@aligndial/core';
 import { type PreferenceLossType, resolveLossTypes } from '../losses/preference-loss.js';
 import type { TrainableSpec } from './trainable-selection.js';
 
 /**
- * DpoTrainer settings, named after TRL's `DPOConfig` (camelCased). Defaults in {@link DEFAULT_DPO_CONFIG}.
+ * DpoTrainer settings, named after TRL's `DPOConfig` (camelCased): core's shared {@link TrainingConfig}
+ * (learning rate, schedule, AdamW, clipping, batching, seed, cadence; `batchSize` counts pairs, each 2
+ * sequences) plus DPO's own fields. Defaults in {@link DEFAULT_DPO_CONFIG}.
  */
-export interface DpoConfig {
+export interface DpoConfig extends TrainingConfig {
   /** KL strength β of the DPO-family losses. */
   beta: number;
   /** One loss or several summed with `lossWeights` (e.g. `['sigmoid', 'sft']`). */
@@ -17,64 +19,19 @@ export interface DpoConfig {
   simpoGamma: number;
   /** Which parameters train (`all`, `bottom:K`, `top:K`, names); the rest are frozen. */
   trainable: TrainableSpec;
-  /** Peak learning rate of AdamW. */
-  learningRate: number;
-  lrSchedulerType: LrSchedulerType;
-  /** Linear warmup as a fraction of all steps (rounded up); `warmupSteps` > 0 wins. */
-  warmupRatio: number;
-  warmupSteps: number;
-  weightDecay: number;
-  adamBeta1: number;
-  adamBeta2: number;
-  adamEpsilon: number;
-  /** Pairs per micro-batch (TRL `per_device_train_batch_size`); each pair is 2 sequences. */
-  batchSize: number;
-  /** Micro-batches per optimizer step; the effective batch is batchSize × this. */
-  gradientAccumulationSteps: number;
-  epochs: number;
-  /** Stop after this many optimizer steps (overrides `epochs`). */
-  maxSteps?: number;
-  /** Clip the global gradient norm to this (0 or Infinity: measure only). */
-  maxGradNorm: number;
-  /** Seeds the data order (a fresh shuffle each epoch). */
-  seed: number;
   shuffle: boolean;
-  /** Write a metrics line every this many steps (values averaged over them). */
-  loggingSteps: number;
-  /** Save a checkpoint every this many steps, and at the end (0: never). Needs an output directory. */
-  saveSteps: number;
-  /** Keep only this many checkpoints (0: all). */
-  saveTotalLimit: number;
-  /** Evaluate on the eval split every this many steps (0: only at the end). */
-  evalSteps: number;
   /** Pairs per batch for evaluation and for precomputing reference log-probs (default `batchSize`). */
   evalBatchSize?: number;
 }
 
 export const DEFAULT_DPO_CONFIG: DpoConfig = {
+  ...DEFAULT_TRAINING_CONFIG,
   beta: 0.1,
   lossType: 'sigmoid',
   labelSmoothing: 0,
   simpoGamma: 0.5,
   trainable: 'all',
-  learningRate: 1e-6,
-  lrSchedulerType: 'linear',
-  warmupRatio: 0,
-  warmupSteps: 0,
-  weightDecay: 0,
-  adamBeta1: 0.9,
-  adamBeta2: 0.999,
-  adamEpsilon: 1e-8,
-  batchSize: 4,
-  gradientAccumulationSteps: 1,
-  epochs: 1,
-  maxGradNorm: 1,
-  seed: 42,
   shuffle: true,
-  loggingSteps: 1,
-  saveSteps: 0,
-  saveTotalLimit: 0,
-  evalSteps: 0,
 };
 
 function bad(field: string, problem: string, value: unknown): AligndialError {
@@ -92,20 +49,7 @@ export function resolveDpoConfig(partial: Partial<DpoConfig> = {}): DpoConfig {
   if (!isNum(c.beta, Number.MIN_VALUE) || !Number.isFinite(c.beta)) throw bad('beta', 'must be a positive number', c.beta);
   if (!isNum(c.labelSmoothing, 0) || c.labelSmoothing >= 0.5) throw bad('labelSmoothing', 'must be in [0, 0.5)', c.labelSmoothing);
   if (!isNum(c.simpoGamma, -Infinity) || !Number.isFinite(c.simpoGamma)) throw bad('simpoGamma', 'must be a finite number', c.simpoGamma);
-  if (!isNum(c.learningRate, 0) || !Number.isFinite(c.learningRate)) throw bad('learningRate', 'must be a non-negative number', c.learningRate);
-  if (!LR_SCHEDULER_TYPES.includes(c.lrSchedulerType)) throw bad('lrSchedulerType', `must be one of ${LR_SCHEDULER_TYPES.join(', ')}`, c.lrSchedulerType);
-  if (!isNum(c.warmupRatio, 0, 1)) throw bad('warmupRatio', 'must be in [0, 1]', c.warmupRatio);
-  if (!isInt(c.warmupSteps, 0)) throw bad('warmupSteps', 'must be a non-negative integer', c.warmupSteps);
-  if (!isNum(c.weightDecay, 0) || !Number.isFinite(c.weightDecay)) throw bad('weightDecay', 'must be a non-negative number', c.weightDecay);
-  for (const f of ['batchSize', 'gradientAccumulationSteps', 'epochs', 'loggingSteps'] as const) {
-    if (!isInt(c[f], 1)) throw bad(f, 'must be a positive integer', c[f]);
-  }
-  for (const f of ['saveSteps', 'saveTotalLimit', 'evalSteps'] as const) {
-    if (!isInt(c[f], 0)) throw bad(f, 'must be a non-negative integer', c[f]);
-  }
-  if (c.maxSteps !== undefined && !isInt(c.maxSteps, 1)) throw bad('maxSteps', 'must be a positive integer', c.maxSteps);
+  validateTrainingConfig(c, 'DPO config');
   if (c.evalBatchSize !== undefined && !isInt(c.evalBatchSize, 1)) throw bad('evalBatchSize', 'must be a positive integer', c.evalBatchSize);
-  if (!isNum(c.maxGradNorm, 0)) throw bad('maxGradNorm', 'must be ≥ 0 (0 = no clipping)', c.maxGradNorm);
-  if (!isInt(c.seed, 0) || c.seed >= 2 ** 32) throw bad('seed', 'must be an integer in [0, 2^32)', c.seed);
   return c;
 }

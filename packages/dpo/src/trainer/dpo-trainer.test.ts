@@ -1,15 +1,8 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DecoderLayer,
-  Transformer,
-  configForShape,
-  createRandomModel,
-  initBackend,
-  sequenceLogProbs,
-  tf,
-} from '@aligndial/core';
+import { DecoderLayer, Transformer, initBackend, sequenceLogProbs, tf } from '@aligndial/core';
+import { configForShape, createRandomModel } from '@aligndial/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSyntheticPreferencePairs } from '../data/synthetic-preferences.js';
 import { DpoTrainer } from './dpo-trainer.js';

@@ -1,26 +1,6 @@
 import { join } from 'node:path';
-import {
-  AdamW,
-  AligndialError,
-  GradientAccumulator,
-  type LrScheduleOptions,
-  Rng,
-  type SequenceBatch,
-  type Transformer,
-  assertFiniteGradNorm,
-  clipGradsByGlobalNorm,
-  computeGradients,
-  disposeGrads,
-  globalGradNorm,
-  isBiasOrNormParameter,
-  latestCheckpoint,
-  learningRateAt,
-  loadTrainingCheckpoint,
-  modelFingerprint,
-  saveTrainingCheckpoint,
-  sequenceLogProbs,
-  tf,
-} from '@aligndial/core';
+import { AdamW, AligndialError, GradientAccumulator, type LrScheduleOptions, Rng, type SequenceBatch, type Transformer, computeGradients, isBiasOrNormParameter, learningRateAt, loadTrainingCheckpoint, modelFingerprint, optimizerStep, saveTrainingCheckpoint, sequenceLogProbs, tf } from '@aligndial/core';
+import { latestCheckpoint } from '@aligndial/core/internal';
 import { type PreferenceBatch, collatePreferenceBatch } from '../data/collate.js';
 import type { TokenizedPreference } from '../data/tokenize-preference.js';
 import { type PreferenceLossType, needsReference, preferenceLoss, resolveLossTypes } from '../losses/preference-loss.js';
@@ -474,25 +454,7 @@ export class DpoTrainer {
     }
     const mean = accumulator.mean();
     const learningRate = learningRateAt(step, this.schedule);
-    let gradNorm: number;
-    try {
-      if (this.config.maxGradNorm > 0 && Number.isFinite(this.config.maxGradNorm)) {
-        const clipped = clipGradsByGlobalNorm(mean, this.config.maxGradNorm);
-        gradNorm = clipped.globalNorm;
-        try {
-          assertFiniteGradNorm(gradNorm, step + 1);
-          this.optimizer.step(clipped.grads, learningRate);
-        } finally {
-          disposeGrads(clipped.grads);
-        }
-      } else {
-        gradNorm = globalGradNorm(mean);
-        assertFiniteGradNorm(gradNorm, step + 1);
-        this.optimizer.step(mean, learningRate);
-      }
-    } finally {
-      disposeGrads(mean);
-    }
+    const gradNorm = optimizerStep(this.optimizer, mean, { learningRate, maxGradNorm: this.config.maxGradNorm, step: step + 1 });
     this.globalStep = step + 1;
     const n = micro.length;
     const losses: Partial<Record<PreferenceLossType, number>> = {};

@@ -1,4 +1,4 @@
-import { hashString } from '../random.js';
+import { hashString } from '@aligndial/core';
 import type { PositionVerdict } from '../judge/parse-verdict.js';
 
 /** Which answer was shown first: `AB` = ours (A) in position 1, `BA` = baseline first. */

@@ -1,8 +1,7 @@
-/** One chat message, as passed to a {@link Generator} for multi-turn prompts. */
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+import type { ChatMessage as CoreChatMessage } from '@aligndial/core';
+
+/** One chat message (core's type with OpenAI's three roles), as passed to a {@link Generator} for multi-turn prompts. */
+export type ChatMessage = CoreChatMessage<'system' | 'user' | 'assistant'>;
 
 /**
  * Produces a model's answer. Gets a plain string for single-turn prompts and the conversation so

@@ -4,7 +4,7 @@ import { createChatJudge } from './chat-judge.js';
 import type { Judge } from './judge.js';
 import { createOpenAIChat } from './openai-chat.js';
 import type { RetryOptions } from './retry.js';
-import { BUILTIN_RULES, createRuleJudge, loadRuleModule } from './rule-judge.js';
+import { createRuleJudge, findRule, loadRuleModule, ruleNames } from './rule-judge.js';
 import { formatJudgeSpec, type JudgeSpec, parseJudgeSpec } from './spec.js';
 
 /** Options for {@link createJudge}. */
@@ -45,8 +45,8 @@ export async function createJudge(spec: string | JudgeSpec, options: CreateJudge
     }
     case 'rule': {
       if ('module' in parsed) return createRuleJudge(id, await loadRuleModule(parsed.module, options.cwd));
-      const rule = BUILTIN_RULES[parsed.name];
-      if (!rule) throw new EvalInputError(`unknown rule judge "${parsed.name}" (built in: ${Object.keys(BUILTIN_RULES).join(', ')})`);
+      const rule = findRule(parsed.name);
+      if (!rule) throw new EvalInputError(`unknown rule judge "${parsed.name}" (known: ${ruleNames().join(', ')})`);
       return createRuleJudge(id, rule);
     }
   }

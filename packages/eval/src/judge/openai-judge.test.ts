@@ -60,7 +60,7 @@ function handle(server: FakeServer, req: IncomingMessage, res: ServerResponse, t
       return n === 1 ? json(429, '{"error":{"message":"slow down"}}', { 'retry-after-ms': '1' }) : ok();
     case 'slow':
       if (n === 1) {
-        setTimeout(ok, 1000); // longer than the client's timeout
+        setTimeout(ok, 6000); // longer than the client's timeout
         return;
       }
       return ok();
@@ -95,7 +95,7 @@ describe('OpenAI-compatible judge against a real HTTP server', () => {
   const tmp = tempDir();
   let server: Server;
   let fake: FakeServer;
-  const judgeOptions = { apiKey: 'test-key', timeoutMs: 200, retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 50 } };
+  const judgeOptions = { apiKey: 'test-key', timeoutMs: 2000, retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 50 } };
 
   beforeAll(async () => ({ server, fake } = await startFakeServer()));
   beforeEach(() => {

@@ -3,7 +3,6 @@ import { pathToFileURL } from 'node:url';
 import { JudgeConfigError } from '../errors.js';
 import type { Judge, PairInput, PairResult } from './judge.js';
 import type { PositionVerdict } from './parse-verdict.js';
-import { worldRule } from '../world/world-rule.js';
 
 /** What a rule judge sees: texts in presentation order (turns joined by blank lines). */
 export interface RuleJudgeInput {
@@ -29,8 +28,36 @@ export const lengthRule: RuleJudgeFn = ({ first, second }) => {
   return { verdict: a > b ? 'first' : a < b ? 'second' : 'tie', raw: `lengths ${a} vs ${b}` };
 };
 
-/** Rules available as `rule:NAME`. */
-export const BUILTIN_RULES: Readonly<Record<string, RuleJudgeFn>> = { length: lengthRule, world: worldRule };
+/** Rules that ship with eval, available as `rule:NAME` everywhere. */
+export const BUILTIN_RULES: Readonly<Record<string, RuleJudgeFn>> = { length: lengthRule };
+
+// Built-ins plus what applications registered (e.g. the CLI's demo registers `rule:world`).
+const rules = new Map<string, RuleJudgeFn>(Object.entries(BUILTIN_RULES));
+
+/**
+ * Makes `rule:NAME` select `rule` in judge specs (e.g. an application's domain rule). Registering the
+ * same function again is a no-op; a different function under a taken name is an error, so two
+ * modules cannot silently replace each other's judge.
+ * @param name - Letters, digits, `-` and `_` (a spec with `/` or a file ending is a module path instead).
+ * @experimental The registry is process-wide; its shape may change.
+ */
+export function registerRule(name: string, rule: RuleJudgeFn): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new JudgeConfigError(`rule judge name "${name}" must be letters, digits, "-" or "_"`);
+  if (typeof rule !== 'function') throw new JudgeConfigError(`rule judge "${name}" must be a function`);
+  const existing = rules.get(name);
+  if (existing && existing !== rule) throw new JudgeConfigError(`rule judge "${name}" is already registered`);
+  rules.set(name, rule);
+}
+
+/** The rule registered as `rule:NAME` (built in or via {@link registerRule}), if any. */
+export function findRule(name: string): RuleJudgeFn | undefined {
+  return rules.get(name);
+}
+
+/** Names usable as `rule:NAME`, built-ins first. */
+export function ruleNames(): string[] {
+  return [...rules.keys()];
+}
 
 const VERDICTS = new Set<unknown>(['first', 'second', 'tie']);
 

@@ -1,4 +1,4 @@
-import { createRng } from '../random.js';
+import { hashString, Rng } from '@aligndial/core';
 
 /** A two-sided interval `[low, high]`. */
 export type Interval = [number, number];
@@ -30,12 +30,13 @@ export function bootstrapMeanIntervals(columns: readonly (readonly number[])[], 
   const n = columns[0]?.length ?? 0;
   const resamples = options.resamples ?? 2000;
   const alpha = (1 - (options.level ?? 0.95)) / 2;
-  const rng = createRng(options.seed ?? 0);
+  const seed = options.seed ?? 0;
+  const rng = new Rng(typeof seed === 'string' ? hashString(seed) : seed);
   const draws = columns.map(() => new Array<number>(resamples));
   for (let r = 0; r < resamples; r++) {
     const sums = new Array<number>(columns.length).fill(0);
     for (let i = 0; i < n; i++) {
-      const j = Math.floor(rng() * n);
+      const j = rng.int(n);
       for (let c = 0; c < columns.length; c++) sums[c] += columns[c][j];
     }
     for (let c = 0; c < columns.length; c++) draws[c][r] = sums[c] / n;

@@ -4,9 +4,10 @@
  * wrong answer, a rude answer). The embedded default model was fine-tuned on answers of every
  * style, so there is something to align; the rule judge (`world-rule.ts`, `--judge rule:world`) knows every answer.
  *
- * Everything here is deterministic and has no dependencies, so the world can be used anywhere
- * (training script, judge module, tests) without loading tensors.
+ * Everything here is deterministic and needs no model (only core's seeded `Rng` and `hashString`), so
+ * the world can be used anywhere (training script, judge, tests).
  */
+import { hashString, Rng } from '@aligndial/core';
 
 /** The kinds of instruction in the world. */
 export type TaskFamily = 'add' | 'capital' | 'colour' | 'sound' | 'reverse' | 'count' | 'list';
@@ -72,16 +73,6 @@ const TEMPLATES: Readonly<Record<TaskFamily, readonly [string, string, string]>>
   list: ['List three {s}.', 'Name three {s}.', 'Give me three {s}.'],
 };
 
-/** FNV-1a, for deterministic per-item choices. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const article = (noun: string) => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 const reversed = (w: string) => [...w].reverse().join('');
@@ -125,7 +116,7 @@ function renderQuestion(family: TaskFamily, subject: string, template: number): 
  * phrasing that were both seen in training, but never together.
  */
 function heldOutTemplate(family: TaskFamily, subject: string): number {
-  const h = hash32(`heldout:${family}:${subject}`);
+  const h = hashString(`heldout:${family}:${subject}`);
   return h % (family === 'add' ? 6 : 3) === 0 ? (h >>> 8) % 3 : -1;
 }
 
@@ -197,7 +188,7 @@ export function correctValue(prompt: Pick<WorldPrompt, 'family' | 'subject'>): s
 /** The subject's fixed misconception: the value its `wrong` answer states (never the correct one). */
 export function wrongValue(prompt: Pick<WorldPrompt, 'family' | 'subject'>): string {
   const { family, subject } = prompt;
-  const h = hash32(`wrong:${family}:${subject}`);
+  const h = hashString(`wrong:${family}:${subject}`);
   const otherOf = (values: readonly string[], correct: string) => {
     const others = [...new Set(values)].filter((v) => v !== correct);
     return others[h % others.length];
@@ -262,7 +253,7 @@ export function statement(prompt: Pick<WorldPrompt, 'family' | 'subject'>, value
 
 /** The answer of a prompt in a style (deterministic: one refusal and one rude line per subject). */
 export function answerFor(prompt: Pick<WorldPrompt, 'family' | 'subject'>, style: AnswerStyle): string {
-  const h = hash32(`style:${prompt.family}:${prompt.subject}`);
+  const h = hashString(`style:${prompt.family}:${prompt.subject}`);
   switch (style) {
     case 'helpful':
       return statement(prompt, correctValue(prompt));
@@ -292,7 +283,7 @@ export function styleWeights(prompt: Pick<WorldPrompt, 'family' | 'subject' | 't
     const a = Number(prompt.subject.split('+')[0]);
     shift = a <= 4 ? 0.15 : a <= 8 ? 0 : -0.15;
   } else {
-    shift = [0.15, 0, -0.15][hash32(`shift:${prompt.family}:${prompt.subject}`) % 3];
+    shift = [0.15, 0, -0.15][hashString(`shift:${prompt.family}:${prompt.subject}`) % 3];
   }
   const helpful = base + shift;
   const rest = 1 - helpful;
@@ -365,16 +356,10 @@ export function scoreAnswer(promptText: string, answer: string): number {
   return prompt ? KIND_REWARD[classifyAnswer(prompt, answer)] : Number.NaN;
 }
 
-/** A seeded PRNG (mulberry32): the world's data generators repeat exactly for a seed. */
+/** A seeded uniform [0, 1) source (core's `Rng`): the world's data generators repeat exactly for a seed. */
 export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Draws a style from {@link styleWeights}. */

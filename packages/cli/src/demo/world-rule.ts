@@ -1,4 +1,4 @@
-import type { RuleJudgeFn, RuleJudgeInput, RuleVerdict } from '../judge/rule-judge.js';
+import { registerRule, type RuleJudgeFn, type RuleJudgeInput, type RuleVerdict } from '@aligndial/eval';
 import { classifyAnswer, findPrompt, KIND_REWARD } from './world.js';
 
 /** The judge spec that selects {@link worldRule} in `aligndial demo --judge`. */
@@ -8,7 +8,7 @@ export const WORLD_JUDGE_SPEC = 'rule:world';
  * The world's pairwise rule judge: each answer gets its rule reward (helpful 1, refusal 0,
  * wrong/off-topic −0.5, rude/garbage −1) and the higher one wins; equal rewards tie. Throws
  * (an error verdict in eval) when the question is not a prompt of the world.
- * Usable as an eval rule (`RuleJudgeFn`), e.g. registered as `BUILTIN_RULES.world`.
+ * Registered as `rule:world` by {@link registerWorldRule}.
  */
 export const worldRule: RuleJudgeFn = ({ question, first, second }: RuleJudgeInput): RuleVerdict => {
   const prompt = findPrompt(question);
@@ -20,3 +20,8 @@ export const worldRule: RuleJudgeFn = ({ question, first, second }: RuleJudgeInp
   return { verdict: r1 > r2 ? 'first' : r1 < r2 ? 'second' : 'tie', raw: `${k1} (${r1}) vs ${k2} (${r2})` };
 };
 
+
+/** Makes `rule:world` available to eval's judge specs (idempotent; the CLI calls it when it builds its program). */
+export function registerWorldRule(): void {
+  registerRule('world', worldRule);
+}

@@ -1,4 +1,0 @@
-export { tf } from './tf.js';
-export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable, Rank, NamedTensorMap } from './tf.js';
-export { initBackend, backendInfo, BACKEND_NAMES } from './backend.js';
-export type { BackendName, BackendInfo } from './backend.js';
