@@ -29,7 +29,12 @@ export interface ModelSessionOptions {
   edits?: string;
   /** Default edit strength α (1 = the paper). */
   editStrength?: number;
-  /** Apply edits fitted on a model with the same shape but other weights (e.g. base edits on a DPO model). */
+  /**
+   * Accept an adapter or edits made for other weights of the same shape (e.g. base edits on a DPO model);
+   * the CLI's `--allow-weights-mismatch`, clm's and alignez's `allowWeightsMismatch`.
+   */
+  allowWeightsMismatch?: boolean;
+  /** @deprecated Use `allowWeightsMismatch` (removed in the next release). */
   allowModelMismatch?: boolean;
 }
 
@@ -97,9 +102,10 @@ export async function openModelSession(options: ModelSessionOptions): Promise<Mo
   let clm: ClmModel | undefined;
   let edits: Edits | undefined;
   try {
-    clm = options.adapter ? applyAdapter(base, options.adapter) : undefined;
+    const allowWeightsMismatch = options.allowWeightsMismatch ?? options.allowModelMismatch;
+    clm = options.adapter ? applyAdapter(base, options.adapter, { allowWeightsMismatch }) : undefined;
     // With an adapter, edits apply to the CLM's reference path (λ = 0): the base weights.
-    edits = options.edits ? loadEdits(options.edits, clm ? clm.reference : base, { allowWeightMismatch: options.allowModelMismatch }) : undefined;
+    edits = options.edits ? loadEdits(options.edits, clm ? clm.reference : base, { allowWeightsMismatch }) : undefined;
   } catch (error) {
     (clm ?? base).dispose();
     throw error;

@@ -61,7 +61,7 @@ export function registerBenchTrainCommand(bench: Command): void {
     .description('Measure DPO step time and peak tensor memory, full model vs a trainable subset (random weights).')
     .addOption(new Option('--shape <name>', 'model shape').choices(Object.keys(MODEL_SHAPES)).default('stories15M'))
     .option('--batch-size <n>', 'preference pairs per step (2 sequences each)', intOption(1, 100_000), 2)
-    .option('--prompt-length <n>', 'prompt tokens', intOption(1, 4096), 48)
+    .option('--prompt-length <n>', 'prompt tokens', intOption(1, 100_000), 48)
     .option('--completion-length <n>', 'completion tokens', intOption(1, 4096), 16)
     .option('--timed-steps <n>', 'timed steps per run', intOption(1, 1000), 3)
     .option('--warmup <n>', 'untimed steps first', intOption(0, 1000), 1)

@@ -28,7 +28,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--out <dir>', 'output folder (data, adapter, edits, answers, judgments, plots, results)', 'aligndial-demo')
     .option('--model <dir>', 'base model folder (default: the embedded default model)')
     .option('--judge <spec>', 'judge: rule:world (default, knows the demo world), openai:MODEL[@URL], local:DIR (an aligndial model), rule:PATH')
-    .option('--max-steps <n>', 'stop after this many optimizer steps of the CLM layer (default 150; 12 with --quick)', intOption(1, 1_000_000))
+    .option('--max-steps <n>', 'stop after this many optimizer steps of the CLM layer (default 150; 12 with --quick)', intOption(1))
     .option('--quick', 'a reduced run (fewer pairs, steps, prompts, queries) for a first look or a test')
     .option('--lambdas <list>', 'λ values of the sweep (default 0,0.5,1,1.5,2; λ = 0 is always included)', parseLambdas)
     .option('--eval-prompts <n>', 'held-out world prompts to evaluate (default 56; 14 with --quick)', intOption(1, 10_000))

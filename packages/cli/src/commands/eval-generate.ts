@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../cli-error.js';
 import { type ModelSession, type ModelSessionOptions, openModelSession } from '../model-session.js';
 import { addModelSessionFlags } from '../model-session-flags.js';
+import { addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 import { warnIfNoChatTemplate } from './chat-template-warning.js';
@@ -24,7 +25,8 @@ import { requireDataDir } from './eval-data-dir.js';
 export interface EvalGenerateOptions extends ModelSessionOptions {
   bench?: string;
   prompts?: string;
-  limit?: number;
+  /** Answer at most the first N prompts. */
+  maxSamples?: number;
   out: string;
   maxNewTokens: number;
   temperature?: number;
@@ -34,7 +36,7 @@ export interface EvalGenerateOptions extends ModelSessionOptions {
 }
 
 export function registerEvalGenerateCommand(evalCommand: Command): void {
-  addModelSessionFlags(
+  const command = addModelSessionFlags(
     evalCommand
       .command('generate')
       .description('Answer a benchmark or a prompt file with a model; writes answers as JSONL {"id","prompt","output"} and resumes where a previous run stopped.'),
@@ -42,7 +44,7 @@ export function registerEvalGenerateCommand(evalCommand: Command): void {
     .option('--bench <name>', 'benchmark: mt-bench, alpaca-eval, arena-hard, just-eval or just-eval:SLICE (e.g. just-eval:helpfulness)')
     .option('--prompts <file>', 'prompt file: .jsonl lines {"prompt": "..." | ["turn 1", "turn 2"], "id"?: ...}, else one prompt per line')
     .requiredOption('--out <file>', 'answers file (JSONL); ids already in it are skipped')
-    .option('--limit <n>', 'answer only the first n prompts', intOption(1))
+    .option('--max-samples <n>', 'use at most the first N samples (prompts)', intOption(1))
     .option('--max-new-tokens <n>', 'tokens to generate at most, per answer (per turn)', intOption(1, 1_000_000), 512)
     .option('--temperature <t>', '0 = greedy (default: generation_config.json, else 0)', numberOption(0))
     .option('--seed <s>', 'sampling seed (every answer is seeded with it, so reruns repeat)', intOption(0, 2 ** 32 - 1), 0)
@@ -57,14 +59,16 @@ export function registerEvalGenerateCommand(evalCommand: Command): void {
         '',
         'Examples:',
         '  aligndial eval generate --model DIR --bench mt-bench --out answers/mt.jsonl',
-        '  aligndial eval generate --model DIR --bench just-eval:helpfulness --limit 100 --out answers/base.jsonl',
+        '  aligndial eval generate --model DIR --bench just-eval:helpfulness --max-samples 100 --out answers/base.jsonl',
         '  aligndial eval generate --model DIR --prompts prompts.txt --max-new-tokens 256 --out answers/mine.jsonl',
       ].join('\n'),
     )
-    .action(async (options: EvalGenerateOptions) => {
+    .action(async (options: EvalGenerateOptions & { json?: boolean }) => {
       const result = await runEvalGenerate(options);
-      process.stdout.write(`${result.outFile}: ${result.total} answers (${result.generated} new, ${result.resumed} resumed)\n`);
+      printResult(options.json, result, (r) => `${r.outFile}: ${r.total} answers (${r.generated} new, ${r.resumed} resumed)`);
     });
+  addJsonFlag(command);
+  addDeprecatedFlag(command, { old: '--limit', replacement: '--max-samples' });
 }
 
 function loadPrompts(options: EvalGenerateOptions): PromptItem[] {
@@ -80,7 +84,7 @@ function loadPrompts(options: EvalGenerateOptions): PromptItem[] {
 /** `aligndial eval generate`: answers the prompts not yet in `--out`, one at a time, with a progress bar. */
 export async function runEvalGenerate(options: EvalGenerateOptions): Promise<GenerateAnswersResult> {
   const all = loadPrompts(options);
-  const items = options.limit === undefined ? all : all.slice(0, options.limit);
+  const items = options.maxSamples === undefined ? all : all.slice(0, options.maxSamples);
   if (options.raw && items.some((item) => typeof item.prompt !== 'string')) {
     throw new UsageError('--raw works with single-turn prompts only; these prompts have several turns');
   }

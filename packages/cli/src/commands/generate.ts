@@ -2,6 +2,7 @@ import type { BackendName, ChatMessage, GenerateResult } from '@aligndial/core';
 import type { Command } from 'commander';
 import { openModelSession } from '../model-session.js';
 import { addModelSessionFlags } from '../model-session-flags.js';
+import { addJsonFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { warnIfNoChatTemplate } from './chat-template-warning.js';
 
@@ -34,7 +35,7 @@ export interface GenerateJson {
 }
 
 export function registerGenerateCommand(program: Command): void {
-  addModelSessionFlags(
+  const command = addModelSessionFlags(
     program.command('generate').description('Generate text with a Hugging Face model directory (Llama, Qwen2, Mistral).'),
   )
     .requiredOption('--prompt <text>', 'the prompt (with --chat: the user message)')
@@ -46,8 +47,13 @@ export function registerGenerateCommand(program: Command): void {
     .option('--top-p <p>', 'nucleus sampling mass in (0, 1]', numberOption(Number.MIN_VALUE, 1))
     .option('--repetition-penalty <r>', '> 1 discourages repeats', numberOption(Number.MIN_VALUE))
     .option('--seed <s>', 'sampling seed', intOption(0, 2 ** 32 - 1), 0)
-    .option('--stop <text...>', 'stop when the text contains one of these strings')
-    .option('--json', 'print one JSON object (promptIds, ids, text, backend, tokensPerSecond) instead of streaming text')
+    .option('--stop <text...>', 'stop when the text contains one of these strings');
+  addJsonFlag(command);
+  command
+    .addHelpText(
+      'after',
+      '\nWith --json: {promptIds, ids, text, finishReason, backend, tokensPerSecond, prefillSeconds, decodeSeconds}; without it the text streams.',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  aligndial generate --model DIR --prompt "Once upon a time" --max-new-tokens 64\n  aligndial generate --model DIR --chat --prompt "What is 2+3?" --temperature 0 --json',

@@ -3,6 +3,7 @@ import type { BackendName } from '@aligndial/core';
 import type { Command } from 'commander';
 import { type ModelSession, openModelSession } from '../model-session.js';
 import { addModelSessionFlags } from '../model-session-flags.js';
+import { addDeprecatedFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { type RunningServer, startServer } from '../serve/server.js';
 import type { RequestRecord } from '../serve/types.js';
@@ -15,7 +16,8 @@ export interface ServeCommandOptions {
   apiKey?: string;
   modelName?: string;
   maxQueue: number;
-  maxTokens: number;
+  /** Most tokens one request may generate (`--max-new-tokens`; OpenAI's `max_tokens` asks for at most this). */
+  maxNewTokens: number;
   maxBodyBytes: number;
   shutdownGrace: number;
   /** Default λ for requests that send none (the flag may come from addModelSessionFlags). */
@@ -34,12 +36,13 @@ export function registerServeCommand(program: Command): void {
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" on /v1/* (env ALIGNDIAL_API_KEY)')
     .option('--model-name <id>', 'the model id clients send; "default" is always accepted too (default: the model directory name)')
     .option('--max-queue <n>', 'requests that may wait behind the running one; more get HTTP 429', intOption(0, 100_000), 16)
-    .option('--max-tokens <n>', 'most completion tokens one request may ask for', intOption(1, 1_000_000), 1024)
+    .option('--max-new-tokens <n>', 'tokens to generate at most, per request (its max_tokens may ask for fewer)', intOption(1, 1_000_000), 1024)
     .option('--max-body-bytes <n>', 'largest request body; larger gets HTTP 413', intOption(1024), 1024 * 1024)
     .option('--shutdown-grace <seconds>', 'on Ctrl-C/SIGTERM, how long the running answer may finish', numberOption(0), 10)
     .option('--quiet', 'do not log requests');
   // The lead's session flags may define the steering defaults already; add them only if not.
   const has = (flag: string) => command.options.some((o) => o.long === flag);
+  addDeprecatedFlag(command, { old: '--max-tokens', replacement: '--max-new-tokens' });
   if (!has('--lambda')) command.option('--lambda <λ>', 'λ for requests that send none (0 base, 1 aligned, > 1 extrapolate; needs a CLM adapter)', numberOption());
   if (!has('--edit-strength')) command.option('--edit-strength <s>', 'AlignEZ strength for requests that send none (needs AlignEZ edits)', numberOption());
   command
@@ -87,7 +90,7 @@ export async function runServe(
       port: options.port,
       apiKey: options.apiKey ?? (process.env.ALIGNDIAL_API_KEY || undefined),
       maxQueue: options.maxQueue,
-      maxTokens: options.maxTokens,
+      maxTokens: options.maxNewTokens,
       maxBodyBytes: options.maxBodyBytes,
       // The session's defaults (λ = 1 with an adapter unless --lambda says otherwise; edits on with --edits).
       defaultSteering: {

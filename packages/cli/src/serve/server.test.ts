@@ -191,7 +191,7 @@ describe('aligndial serve with the openai client', () => {
     const stderr = { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream;
     let url = '';
     const done = runServe(
-      { model: dir, backend: 'wasm', host: '127.0.0.1', port: 0, maxQueue: 4, maxTokens: 32, maxBodyBytes: 65536, shutdownGrace: 1 },
+      { model: dir, backend: 'wasm', host: '127.0.0.1', port: 0, maxQueue: 4, maxNewTokens: 32, maxBodyBytes: 65536, shutdownGrace: 1 },
       { stop: stop.signal, stderr, onListening: (s) => (url = s.url) },
     );
     await waitFor(() => url !== '');
