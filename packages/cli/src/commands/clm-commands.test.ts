@@ -44,7 +44,7 @@ describe('aligndial clm', () => {
     expect(JSON.parse(expanded.stdout)).toMatchObject({ out: identity, addedLayers: 2, copiedLayer: 0 });
 
     const adapter = join(dir, 'adapter');
-    const trained = await cli('clm', 'train', '--model', modelDir, '--adapter', identity, '--data', data, '--out', adapter, '--max-steps', '2', '--batch-size', '4', '--lr', '1e-3', '--beta', '0.2', '--save-steps', '1');
+    const trained = await cli('clm', 'train', '--model', modelDir, '--adapter', identity, '--data', data, '--out', adapter, '--max-steps', '2', '--batch-size', '4', '--lr', '1e-3', '--beta', '0.2', '--save-steps', '1', '--json');
     expect(trained.code, trained.stderr).toBe(0);
     const summary = JSON.parse(trained.stdout);
     expect(summary).toMatchObject({ out: adapter, steps: 2, trainPairs: 8, addedLayers: 2 });
@@ -55,7 +55,7 @@ describe('aligndial clm', () => {
     expect(existsSync(join(adapter, 'metrics.jsonl'))).toBe(true);
 
     // Training into a directory that holds checkpoints of a run needs --resume.
-    expect((await cli('clm', 'train', '--model', modelDir, '--data', data, '--out', adapter, '--max-steps', '2', '--layers', '2')).stderr).toMatch(/already holds checkpoints/);
+    expect((await cli('clm', 'train', '--model', modelDir, '--data', data, '--out', adapter, '--max-steps', '2', '--add-layers', '2')).stderr).toMatch(/already holds checkpoints/);
 
     const exported = join(dir, 'exported');
     const exportRun = await cli('clm', 'export', '--model', modelDir, '--adapter', adapter, '--out', exported, '--json');
