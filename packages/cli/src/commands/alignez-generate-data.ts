@@ -49,7 +49,7 @@ export function registerAlignezGenerateDataCommand(alignez: Command): void {
     .option('--templates <name|file>', 'prompt templates: helpful (the paper), safety-first, humorous, or a JSON file', 'helpful')
     .option('--chat', "wrap prompts in the tokenizer's chat template (default: raw text, as for base models)")
     .option('--traits-max-new-tokens <n>', 'tokens for the characteristics (step 1)', intOption(1, 1_000_000), 64)
-    .option('--max-new-tokens <n>', 'tokens to generate at most, per answer (step 2)', intOption(1, 1_000_000), 128)
+    .option('--max-new-tokens <n>', 'tokens to generate at most, per answer (step 2)', intOption(0, 1_000_000), 128)
     .option('--temperature <t>', '0 = greedy', numberOption(0), 0.7)
     .option('--top-p <p>', 'nucleus sampling mass in (0, 1]', numberOption(Number.MIN_VALUE, 1), 0.9)
     .option('--top-k <k>', 'sample from the k most likely tokens (0 = all)', intOption(0))

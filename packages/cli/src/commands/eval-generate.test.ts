@@ -77,7 +77,7 @@ describe('aligndial eval generate on a tiny random model', () => {
 
     const limit = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--max-samples', '0', '--out', out]);
     expect(limit.code).toBe(2);
-    expect(limit.stderr).toContain('--limit');
+    expect(limit.stderr).toContain('--max-samples');
   });
 
   it('has help with examples', async () => {

@@ -45,7 +45,7 @@ export function registerEvalGenerateCommand(evalCommand: Command): void {
     .option('--prompts <file>', 'prompt file: .jsonl lines {"prompt": "..." | ["turn 1", "turn 2"], "id"?: ...}, else one prompt per line')
     .requiredOption('--out <file>', 'answers file (JSONL); ids already in it are skipped')
     .option('--max-samples <n>', 'use at most the first N samples (prompts)', intOption(1))
-    .option('--max-new-tokens <n>', 'tokens to generate at most, per answer (per turn)', intOption(1, 1_000_000), 512)
+    .option('--max-new-tokens <n>', 'tokens to generate at most, per answer (per turn)', intOption(0, 1_000_000), 512)
     .option('--temperature <t>', '0 = greedy (default: generation_config.json, else 0)', numberOption(0))
     .option('--seed <s>', 'sampling seed (every answer is seeded with it, so reruns repeat)', intOption(0, 2 ** 32 - 1), 0)
     .option('--raw', 'feed single-turn prompts as plain text instead of a user turn in the chat template (base models)')

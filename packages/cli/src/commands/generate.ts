@@ -41,7 +41,7 @@ export function registerGenerateCommand(program: Command): void {
     .requiredOption('--prompt <text>', 'the prompt (with --chat: the user message)')
     .option('--chat', 'wrap the prompt in the model\'s chat template as a user turn')
     .option('--system <text>', 'system message (with --chat)')
-    .option('--max-new-tokens <n>', 'tokens to generate at most', intOption(1, 1_000_000), 128)
+    .option('--max-new-tokens <n>', 'tokens to generate at most', intOption(0, 1_000_000), 128)
     .option('--temperature <t>', '0 = greedy (default: generation_config.json, else 0)', numberOption(0))
     .option('--top-k <k>', 'sample from the k most likely tokens (0 = all)', intOption(0))
     .option('--top-p <p>', 'nucleus sampling mass in (0, 1]', numberOption(Number.MIN_VALUE, 1))

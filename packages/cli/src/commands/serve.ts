@@ -36,7 +36,7 @@ export function registerServeCommand(program: Command): void {
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" on /v1/* (env ALIGNDIAL_API_KEY)')
     .option('--model-name <id>', 'the model id clients send; "default" is always accepted too (default: the model directory name)')
     .option('--max-queue <n>', 'requests that may wait behind the running one; more get HTTP 429', intOption(0, 100_000), 16)
-    .option('--max-new-tokens <n>', 'tokens to generate at most, per request (its max_tokens may ask for fewer)', intOption(1, 1_000_000), 1024)
+    .option('--max-new-tokens <n>', 'tokens to generate at most, per request (its max_tokens may ask for fewer)', intOption(0, 1_000_000), 1024)
     .option('--max-body-bytes <n>', 'largest request body; larger gets HTTP 413', intOption(1024), 1024 * 1024)
     .option('--shutdown-grace <seconds>', 'on Ctrl-C/SIGTERM, how long the running answer may finish', numberOption(0), 10)
     .option('--quiet', 'do not log requests');

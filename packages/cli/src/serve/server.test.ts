@@ -181,7 +181,7 @@ describe('aligndial serve with the openai client', () => {
     const serve = createProgram().commands.find((c) => c.name() === 'serve');
     expect(serve).toBeDefined();
     const flags = Object.fromEntries(serve!.options.map((o) => [o.long, o.defaultValue]));
-    expect(flags).toMatchObject({ '--model': undefined, '--host': '127.0.0.1', '--port': 8000, '--max-queue': 16, '--max-tokens': 1024 });
+    expect(flags).toMatchObject({ '--model': undefined, '--host': '127.0.0.1', '--port': 8000, '--max-queue': 16, '--max-new-tokens': 1024 });
     expect(Object.keys(flags)).toEqual(expect.arrayContaining(['--api-key', '--lambda', '--edit-strength', '--max-body-bytes', '--shutdown-grace']));
   });
 
