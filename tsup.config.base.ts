@@ -23,6 +23,8 @@ export function packageBuild(overrides: Options = {}): Options {
     target: 'node20',
     platform: 'node',
     splitting: false,
+    // import.meta.url in the CJS build (the default model is found relative to its module).
+    shims: true,
     external: [/^@tensorflow\//, /^@aligndial\//],
     noExternal: BUNDLED_ESM_ONLY_DEPENDENCIES,
     ...overrides,
