@@ -68,6 +68,7 @@ export function fitCaa(options: FitCaaOptions): CaaEdits {
   const L = model.config.numLayers;
   const layers = [...(options.layers ?? [Math.floor(0.4 * L)])].sort((a, b) => a - b);
   for (const l of layers) if (!Number.isInteger(l) || l < 0 || l >= L) throw new AligndialError(`CAA layer ${l} is outside the model's layers [0, ${L})`);
+  if (layers.some((l, j) => j > 0 && l === layers[j - 1])) throw new AligndialError(`CAA layers must not repeat, got ${layers.join(', ')}`);
   const pooling = options.pooling ?? 'last';
   const maxTokens = Math.min(options.maxTokens ?? 512, model.config.maxPositionEmbeddings);
   const sequences = pairs.flatMap((p) => [encodeReply(tokenizer, p.messages, p.chosen), encodeReply(tokenizer, p.messages, p.rejected)]);

@@ -2,6 +2,7 @@ import { initBackend, tf } from '@aligndial/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { composeHooks } from '@aligndial/core';
 import { createEditHooks } from './edit.js';
+import { alignEzEditVector } from './edit-vector.js';
 import { addComponent, alignEzEdit, removeComponent } from './steering.js';
 import type { AlignEzEdits, CaaEdits, EditsManifest } from './edits-types.js';
 
@@ -39,6 +40,18 @@ describe('the AlignEZ edit (Sec. 2.3)', () => {
     const help = tf.tensor1d([0, 0, 1, 0]);
     const harm = tf.tensor1d([0, 0, 0.3, -0.7]);
     expect(values(alignEzEdit(x, help, harm))).toEqual(values(x));
+  });
+
+  it('is invariant to the sign of θ_help and θ_harm, and equals the plain-JS edit the diagnostics use', () => {
+    const x = tf.tensor3d([[[1, -2, 0.5, 3], [0.2, 0.4, -1, 2]]]);
+    const help = [0.5, 0.1, -0.3, 0.8];
+    const harm = [-0.2, 0.9, 0.1, 0.3];
+    const neg = (v: number[]) => v.map((a) => -a);
+    const edited = values(alignEzEdit(x, tf.tensor1d(help), tf.tensor1d(harm), 1.5));
+    const flipped = values(alignEzEdit(x, tf.tensor1d(neg(help)), tf.tensor1d(neg(harm)), 1.5));
+    flipped.forEach((v, i) => expect(v).toBeCloseTo(edited[i], 5));
+    const row = alignEzEditVector([0.2, 0.4, -1, 2], help, harm, 1.5);
+    row.forEach((v, j) => expect(v).toBeCloseTo(edited[4 + j], 5));
   });
 });
 

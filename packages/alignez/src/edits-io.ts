@@ -1,6 +1,17 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AligndialError, SafetensorsReader, type Transformer, readJsonFile, writeJsonFile, writeSafetensors } from '@aligndial/core';
+import {
+  AligndialError,
+  SafetensorsReader,
+  type Transformer,
+  assertFileMatchesManifest,
+  assertRegularFile,
+  encodeSafetensors,
+  readJsonFile,
+  sha256Chunks,
+  writeFilesAtomic,
+} from '@aligndial/core';
+import { parseEditsManifest } from './edits-manifest.js';
 import type { AlignEzEdits, CaaEdits, Edits, EditsManifest } from './edits-types.js';
 import { type ModelFingerprint, modelFingerprint } from '@aligndial/core';
 
@@ -21,10 +32,10 @@ function flatten3(rows: readonly (readonly Float32Array[])[]): Float32Array {
 /**
  * Saves edits to `dir`: `edits.json` (the manifest: method, model fingerprint, layers, k, templates, …)
  * and `edits.safetensors` (F32): `help`/`harm` [layers, D] (AlignEZ, global), `knn.queries`,
- * `knn.help`, `knn.harm` [N, layers, D] (knn mode), `caa.vectors` [layers, D] (CAA). Both atomically.
+ * `knn.help`, `knn.harm` [N, layers, D] (knn mode), `caa.vectors` [layers, D] (CAA). The manifest records the
+ * tensors' sha256 and is written last; a new directory appears whole (see core's `writeFilesAtomic`).
  */
 export function saveEdits(dir: string, edits: Edits): void {
-  mkdirSync(dir, { recursive: true });
   const L = edits.layers.length;
   const D = edits.manifest.hiddenSize;
   const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
@@ -42,8 +53,12 @@ export function saveEdits(dir: string, edits: Edits): void {
       manifest.knnIds = [...edits.knn.ids];
     }
   }
-  writeSafetensors(join(dir, EDITS_TENSORS_FILE), tensors, { format: 'aligndial.edits', method: edits.method });
-  writeJsonFile(join(dir, EDITS_MANIFEST_FILE), manifest);
+  const encoded = encodeSafetensors(tensors, { format: 'aligndial.edits', method: edits.method });
+  manifest.tensorsSha256 = sha256Chunks(encoded);
+  writeFilesAtomic(dir, [
+    { name: EDITS_TENSORS_FILE, data: encoded },
+    { name: EDITS_MANIFEST_FILE, data: `${JSON.stringify(manifest, null, 2)}\n` },
+  ]);
 }
 
 export interface LoadEditsOptions {
@@ -98,19 +113,17 @@ export function loadEdits(dir: string, model?: Transformer, options: LoadEditsOp
   if (!existsSync(dir)) throw new AligndialError(`${dir}: edits directory not found`);
   if (!statSync(dir).isDirectory()) throw new AligndialError(`${dir}: expected an edits directory (edits.json + edits.safetensors), found a file`);
   const manifestPath = join(dir, EDITS_MANIFEST_FILE);
-  const raw = readJsonFile(manifestPath, 'edits manifest') as EditsManifest;
-  if (raw?.format !== 'aligndial.edits' || raw.version !== 1) throw new AligndialError(`${manifestPath}: not an aligndial edits manifest (expected format "aligndial.edits", version 1)`);
-  if (raw.method !== 'alignez' && raw.method !== 'caa') throw new AligndialError(`${manifestPath}: field "method" must be "alignez" or "caa", got ${JSON.stringify(raw.method)}`);
-  if (!Array.isArray(raw.layers) || raw.layers.some((l) => !Number.isInteger(l) || l < 0)) throw new AligndialError(`${manifestPath}: field "layers" must be a list of layer indices`);
-  if (!Number.isInteger(raw.hiddenSize) || raw.hiddenSize < 1) throw new AligndialError(`${manifestPath}: field "hiddenSize" must be a positive integer`);
-  if (!raw.model || typeof raw.model.configHash !== 'string') throw new AligndialError(`${manifestPath}: field "model" (the model fingerprint) is missing`);
+  const raw = parseEditsManifest(readJsonFile(manifestPath, 'edits manifest'), manifestPath);
   if (model) checkModel(raw, model, options, dir);
   const manifest = raw;
   const knnIds = raw.knnIds;
   const L = manifest.layers.length;
   const D = manifest.hiddenSize;
   const tensorsPath = join(dir, EDITS_TENSORS_FILE);
-  if (!existsSync(tensorsPath)) throw new AligndialError(`${tensorsPath}: edits tensors not found`);
+  assertRegularFile(tensorsPath, 'edits tensors file');
+  if (manifest.tensorsSha256 !== undefined) {
+    assertFileMatchesManifest(tensorsPath, manifest.tensorsSha256, EDITS_MANIFEST_FILE, 'Fit the edits again (aligndial alignez fit / alignez caa).');
+  }
   const reader = SafetensorsReader.open(tensorsPath);
   try {
     const read = (name: string, shape: number[]): Float32Array => {
@@ -131,12 +144,11 @@ export function loadEdits(dir: string, model?: Transformer, options: LoadEditsOp
       harm: rows(read('harm', [L, D]), L, D),
     };
     if (manifest.alignez?.mode === 'knn') {
-      if (!Array.isArray(knnIds)) throw new AligndialError(`${manifestPath}: field "knnIds" is missing (knn mode)`);
-      const N = knnIds.length;
+      const N = (knnIds as string[]).length;
       const group = (data: Float32Array) => Array.from({ length: N }, (_, i) => rows(data.subarray(i * L * D, (i + 1) * L * D), L, D));
       edits.knn = {
         k: manifest.alignez.k,
-        ids: knnIds.map(String),
+        ids: [...(knnIds as string[])],
         queries: group(read('knn.queries', [N, L, D])),
         help: group(read('knn.help', [N, L, D])),
         harm: group(read('knn.harm', [N, L, D])),

@@ -1,3 +1,4 @@
+import type { AlignEzDiagnostics } from './diagnostics.js';
 import type { Pooling } from './embed.js';
 import type { ModelFingerprint } from '@aligndial/core';
 import type { PreferenceDataSettings } from './preference-data.js';
@@ -41,9 +42,16 @@ export interface EditsManifest {
     helpHarmCosine: number[];
     helpSingularValue: number[];
     harmSingularValue: number[];
+    /** Per-layer diagnostics of the fit (every layer, index = layer); absent in edits fitted before they existed. */
+    diagnostics?: AlignEzDiagnostics;
   };
   /** knn mode: training query ids, in the row order of the `knn.*` tensors. */
   knnIds?: string[];
+  /**
+   * sha256 (hex) of `edits.safetensors`, checked on load: tensors and manifest from two different saves
+   * are refused. Absent in edits saved before it was recorded.
+   */
+  tensorsSha256?: string;
   caa?: {
     /** Preference pairs averaged. */
     pairs: number;

@@ -1,4 +1,4 @@
-import { AligndialError, type Tokenizer, type Transformer, leftPad, tf } from '@aligndial/core';
+import { AligndialError, type Tokenizer, type Transformer, cutText, leftPad, tf } from '@aligndial/core';
 import { fitToLength } from './prompt-ids.js';
 
 /**
@@ -89,10 +89,12 @@ export function embedTokenIds(model: Transformer, sequences: readonly (readonly 
 
 /** {@link embedTokenIds} of texts encoded with `tokenizer.encode` (BOS added as the tokenizer is configured). */
 export function embedTexts(model: Transformer, tokenizer: Tokenizer, texts: readonly string[], options: EmbedOptions = {}): Float32Array[][] {
+  const maxTokens = Math.min(options.maxTokens ?? 512, model.config.maxPositionEmbeddings);
   return embedTokenIds(
     model,
     texts.map((t, i) => {
-      const ids = tokenizer.encode(t);
+      // Only the last maxTokens − 1 tokens are embedded: cut by characters first (bounded work on huge texts).
+      const ids = tokenizer.encode(cutText(t, tokenizer.charBudget(maxTokens), 'end'));
       if (ids.length === 0) throw new AligndialError(`text ${i} ("${t.slice(0, 40)}") encodes to no tokens`);
       return ids;
     }),

@@ -1,4 +1,4 @@
-import { AligndialError, type Tokenizer, type Transformer } from '@aligndial/core';
+import { AligndialError, type Tokenizer, type Transformer, cutText } from '@aligndial/core';
 import { type Pooling, embedTokenIds } from './embed.js';
 import type { AlignEzEdits, AlignEzMode, EditsManifest, EmbedText } from './edits-types.js';
 import { modelFingerprint } from '@aligndial/core';
@@ -8,6 +8,7 @@ import { topSingularVector } from './power-iteration.js';
 import type { PreferenceDataSettings, PreferenceRecord } from './preference-data.js';
 import type { PreferenceTemplates } from './templates.js';
 import { cosine } from './vector-math.js';
+import { alignEzDiagnostics } from './diagnostics.js';
 
 export interface FitAlignEzOptions {
   model: Transformer;
@@ -43,7 +44,8 @@ export function sampleText(record: PreferenceRecord, side: 'helpful' | 'harmful'
  *    (mean-over-layers cosine > maxPairCosine);
  * 3. global θ_help,l / θ_harm,l = top right singular vectors (power iteration; sign: each side projects positively);
  * 4. keeps the `layers` layers whose θ_help agrees most (summed cosine) with the other layers;
- * 5. in knn mode, keeps the kept pairs' embeddings at those layers for per-query directions.
+ * 5. in knn mode, keeps the kept pairs' embeddings at those layers for per-query directions;
+ * 6. records diagnostics for every layer (manifest `alignez.diagnostics`, see {@link alignEzDiagnostics}).
  */
 export function fitAlignEz(options: FitAlignEzOptions): AlignEzEdits {
   const { model, tokenizer, records } = options;
@@ -64,10 +66,12 @@ export function fitAlignEz(options: FitAlignEzOptions): AlignEzEdits {
   // Encode; pairs with an empty side cannot be embedded.
   const droppedEmpty: string[] = [];
   const usable: { record: PreferenceRecord; query: number[]; help: number[]; harm: number[] }[] = [];
+  // Embeddings keep a text's last maxTokens − 1 tokens: cut by characters first so huge texts cost nothing extra.
+  const encode = (text: string) => tokenizer.encode(cutText(text, tokenizer.charBudget(maxTokens), 'end'));
   for (const record of records) {
-    const query = tokenizer.encode(record.query);
-    const help = tokenizer.encode(sampleText(record, 'helpful', embedText));
-    const harm = tokenizer.encode(sampleText(record, 'harmful', embedText));
+    const query = encode(record.query);
+    const help = encode(sampleText(record, 'helpful', embedText));
+    const harm = encode(sampleText(record, 'harmful', embedText));
     if (query.length === 0 || help.length === 0 || harm.length === 0) droppedEmpty.push(record.id);
     else usable.push({ record, query, help, harm });
   }
@@ -122,6 +126,10 @@ export function fitAlignEz(options: FitAlignEzOptions): AlignEzEdits {
       helpHarmCosine: layers.map((l) => cosine(helpFits[l].vector, harmFits[l].vector)),
       helpSingularValue: layers.map((l) => helpFits[l].singularValue),
       harmSingularValue: layers.map((l) => harmFits[l].singularValue),
+      diagnostics: alignEzDiagnostics(
+        { help: kept.map((p) => p.help), harm: kept.map((p) => p.harm) },
+        { help: helpFits.map((f) => f.vector), harm: harmFits.map((f) => f.vector) },
+      ),
     },
   };
   const edits: AlignEzEdits = {

@@ -34,7 +34,7 @@ describe('queries files', () => {
   it('names the file, line and field of mistakes', () => {
     expect(() => readQueriesFile(file('bad.jsonl', '{"prompt":"a"}\n{"text":"b"}\n'))).toThrow(/bad\.jsonl:2: field "prompt" is missing/);
     expect(() => readQueriesFile(file('dup.jsonl', '{"prompt":"a","id":1}\n{"prompt":"b","id":1}\n'))).toThrow(/dup\.jsonl:2: duplicate id "1"/);
-    expect(() => readQueriesFile(file('broken.jsonl', '{"prompt":\n'))).toThrow(/broken\.jsonl:1: invalid JSON/);
+    expect(() => readQueriesFile(file('broken.jsonl', '{"prompt":\n'))).toThrow(/broken\.jsonl:1:\d+: invalid JSON/);
     expect(() => readQueriesFile(join(dir, 'none.txt'))).toThrow(/not found/);
   });
 });

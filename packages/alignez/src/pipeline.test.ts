@@ -108,6 +108,13 @@ describe('AlignEZ end to end on a tiny random model', () => {
     expect(() => loadEdits(out, smaller)).toThrow(/different model architecture .*4 layers.*3 layers/);
     other.dispose();
     smaller.dispose();
+
+    // Tensors and manifest from two different saves (a write killed between them) are refused.
+    const manifest = JSON.parse(readFileSync(join(out, 'edits.json'), 'utf8'));
+    writeFileSync(join(out, 'edits.json'), JSON.stringify({ ...manifest, tensorsSha256: 'f'.repeat(64) }));
+    expect(() => loadEdits(out, model)).toThrow(/edits\.safetensors: does not match edits\.json \(sha256 .*two different saves/);
+    writeFileSync(join(out, 'edits.json'), JSON.stringify({ ...manifest, layers: [...manifest.layers].reverse() }));
+    expect(() => loadEdits(out, model)).toThrow(/field "layers" must be strictly ascending/);
   });
 
   it('global mode, per-row directions for a batch, and batched embeddings match single ones', async () => {

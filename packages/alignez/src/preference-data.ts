@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, truncateSync, writeSync } from 'node:fs';
-import { AligndialError, writeFileAtomic } from '@aligndial/core';
+import { AligndialError, assertRegularFile, decodeUtf8Strict, firstInvalidUtf8, parseJsonText, writeFileAtomic } from '@aligndial/core';
 import { type ModelFingerprint, canonicalJson } from '@aligndial/core';
 import type { PreferenceTemplates } from './templates.js';
 
@@ -72,12 +72,18 @@ interface ParsedFile extends PreferenceData {
   tornTail: boolean;
 }
 
+/** The last line's text; invalid UTF-8 there (a character cut by a killed write) makes it unparsable JSON. */
+function lenientTail(bytes: Uint8Array): string {
+  return firstInvalidUtf8(bytes) < bytes.length ? '\u0000torn' : new TextDecoder().decode(bytes);
+}
+
 function parseFile(file: string, allowTornTail: boolean): ParsedFile {
+  assertRegularFile(file, 'preference-data file');
   const buffer = readFileSync(file);
-  const text = buffer.toString('utf8');
-  const lastNewline = text.lastIndexOf('\n');
-  const complete = lastNewline < 0 ? '' : text.slice(0, lastNewline + 1);
-  const tail = lastNewline < 0 ? text : text.slice(lastNewline + 1);
+  // Complete lines must be valid UTF-8; the torn tail of a killed write may end inside a character.
+  const cut = buffer.lastIndexOf(0x0a) + 1;
+  const complete = decodeUtf8Strict(buffer.subarray(0, cut), file);
+  const tail = lenientTail(buffer.subarray(cut));
   const lines = complete.split('\n');
   lines.pop();
   let tornTail = false;
@@ -92,12 +98,7 @@ function parseFile(file: string, allowTornTail: boolean): ParsedFile {
     }
   }
   if (lines.length === 0) throw new AligndialError(`${file}: empty preference-data file (no header line)`);
-  let header: PreferenceDataHeader;
-  try {
-    header = JSON.parse(lines[0]) as PreferenceDataHeader;
-  } catch (error) {
-    throw new AligndialError(`${file}:1: invalid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
+  const header = parseJsonText(lines[0], file, 'preference-data header') as PreferenceDataHeader;
   if (header?.kind !== PREFERENCE_DATA_KIND || header.version !== 1 || typeof header.settings !== 'object') {
     throw new AligndialError(`${file}:1: not an alignez preference-data file (expected a header with kind "${PREFERENCE_DATA_KIND}", version 1)`, {
       hint: 'Create it with `aligndial alignez generate-data`.',
@@ -108,12 +109,7 @@ function parseFile(file: string, allowTornTail: boolean): ParsedFile {
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
     const where = `${file}:${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(lines[i]);
-    } catch (error) {
-      throw new AligndialError(`${where}: invalid JSON (${error instanceof Error ? error.message : String(error)})`);
-    }
+    const value = parseJsonText(lines[i], file, 'preference-data record', i + 1);
     const record = parseRecord(value, where);
     if (seen.has(record.id)) throw new AligndialError(`${where}: duplicate id "${record.id}"`);
     seen.add(record.id);

@@ -1,5 +1,4 @@
-import { AligndialError } from '@aligndial/core';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { AligndialError, parseJsonText, readTextFile } from '@aligndial/core';
 
 /** A query to self-generate preference data for. */
 export interface QueryItem {
@@ -14,9 +13,7 @@ export interface QueryItem {
  * non-empty line, id = line number. Ids must be unique.
  */
 export function readQueriesFile(file: string): QueryItem[] {
-  if (!existsSync(file)) throw new AligndialError(`${file}: queries file not found`);
-  if (statSync(file).isDirectory()) throw new AligndialError(`${file}: expected a queries file, found a directory`);
-  const text = readFileSync(file, 'utf8');
+  const text = readTextFile(file, 'queries file');
   const lines = text.split(/\r?\n/);
   const items: QueryItem[] = [];
   const seen = new Set<string>();
@@ -28,12 +25,7 @@ export function readQueriesFile(file: string): QueryItem[] {
     let item: QueryItem;
     if (!jsonl) item = { id: String(i + 1), query: line };
     else {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (error) {
-        throw new AligndialError(`${where}: invalid JSON (${error instanceof Error ? error.message : String(error)})`);
-      }
+      const value = parseJsonText(line, file, 'queries file', i + 1);
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AligndialError(`${where}: expected a JSON object with "prompt"`);
       const obj = value as Record<string, unknown>;
       const field = ['prompt', 'instruction', 'query'].find((f) => obj[f] !== undefined);

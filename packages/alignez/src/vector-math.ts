@@ -25,3 +25,11 @@ export function normalize(a: ArrayLike<number>): Float32Array {
   return out;
 }
 
+
+/** Element-wise mean of equal-length vectors (the AlignEZ diagnostics' mean and contrastive directions). */
+export function meanVector(rows: readonly ArrayLike<number>[]): Float32Array {
+  const D = rows[0]?.length ?? 0;
+  const acc = new Float64Array(D);
+  for (const r of rows) for (let i = 0; i < D; i++) acc[i] += r[i];
+  return Float32Array.from(acc, (v) => v / Math.max(rows.length, 1));
+}

@@ -1,4 +1,5 @@
 import { type BackendInfo, type Transformer, Tokenizer, initBackend, loadModel, type BackendName } from '@aligndial/core';
+import { type EngineFlags, applyEngineFlags } from './engine-flags.js';
 
 /** A model directory loaded for the CLI: weights, tokenizer and the backend they run on. */
 export interface LoadedModel {
@@ -7,9 +8,14 @@ export interface LoadedModel {
   backend: BackendInfo;
 }
 
-export async function loadPretrained(dir: string, backend?: BackendName | 'auto'): Promise<LoadedModel> {
+/**
+ * Loads a model directory for a command. `engine.weights` (default `auto`) puts the frozen matrices
+ * in the matmul engine on the wasm/cpu backends; `engine.threads` sets its thread count.
+ */
+export async function loadPretrained(dir: string, backend?: BackendName | 'auto', engine: EngineFlags = {}): Promise<LoadedModel> {
   const info = await initBackend(backend);
-  const model = loadModel(dir);
+  applyEngineFlags(engine);
+  const model = loadModel(dir, { weights: engine.weights ?? 'auto' });
   const tokenizer = Tokenizer.fromDir(dir);
   return { model, tokenizer, backend: info };
 }

@@ -1,5 +1,5 @@
 import { type Edits, createEditHooksForQueries, loadEdits } from '@aligndial/alignez';
-import { type ClmModel, applyAdapter, createClmDecoder, readAdapterManifest } from '@aligndial/clm';
+import { type ClmModel, applyAdapter, assertSameTokenizer, createClmDecoder, createDeraDecoder, readAdapterManifest, validateLambda } from '@aligndial/clm';
 import {
   AligndialError,
   type BackendInfo,
@@ -9,11 +9,13 @@ import {
   type GenerateResult,
   type GenerationDefaults,
   type StepDecoder,
-  type Tokenizer,
+  Tokenizer,
   type Transformer,
+  type WeightsChoice,
   createModelDecoder,
   generate,
   loadGenerationDefaults,
+  loadModel,
 } from '@aligndial/core';
 import { loadPretrained } from './load-pretrained.js';
 
@@ -21,9 +23,18 @@ import { loadPretrained } from './load-pretrained.js';
 export interface ModelSessionOptions {
   model: string;
   backend?: BackendName | 'auto';
+  /** `--weights`: storage of frozen matrices in the matmul engine (default auto). */
+  weights?: WeightsChoice;
+  /** `--threads`: the matmul engine's thread count. */
+  threads?: number;
   /** A CLM adapter directory (`aligndial clm train/expand --out`). */
   adapter?: string;
-  /** Default λ when an adapter is loaded (1 = aligned). */
+  /**
+   * DeRa (CLM paper Eq. 7): an aligned model directory whose logits are mixed with `model`'s
+   * (the reference) at every step, λ·aligned + (1 − λ)·reference. Both must share one tokenizer.
+   */
+  alignedModel?: string;
+  /** Default λ when an adapter or an aligned model is loaded (1 = aligned). */
   lambda?: number;
   /** An AlignEZ/CAA edits directory (`aligndial alignez fit --out`). */
   edits?: string;
@@ -61,16 +72,18 @@ export interface DecoderContext {
 
 /** A loaded model with its tokenizer, able to make decoders and generate text. */
 export interface ModelSession {
-  /** The base model (with a CLM adapter: the reference path, i.e. λ = 0). */
+  /** The base model (with a CLM adapter: the reference path, i.e. λ = 0; with DeRa: the reference model). */
   readonly model: Transformer;
   readonly clm?: ClmModel;
+  /** DeRa's aligned model (`--aligned-model`), mixed with `model` at λ. */
+  readonly aligned?: Transformer;
   readonly edits?: Edits;
   readonly tokenizer: Tokenizer;
   readonly backend: BackendInfo;
   readonly defaults: GenerationDefaults;
   /** The steering used when a call leaves a field out. */
   readonly defaultSteering: Required<Steering>;
-  /** Which controls this session can honour: λ needs an adapter, AlignEZ needs edits. */
+  /** Which controls this session can honour: λ needs an adapter or an aligned model, AlignEZ needs edits. */
   readonly steeringSupport: { lambda: boolean; alignez: boolean };
   /**
    * A fresh StepDecoder (one per generate call; it holds the KV cache), steered as asked.
@@ -94,20 +107,37 @@ export function queryText(prompt: string | readonly ChatMessage[]): string {
   return prompt.map((m) => m.content).join('\n');
 }
 
+/** DeRa's aligned model, checked against the reference's tokenizer (DeRa mixes logits id by id). */
+function loadAlignedModel(options: ModelSessionOptions, tokenizer: Tokenizer): Transformer {
+  const dir = options.alignedModel!;
+  assertSameTokenizer(Tokenizer.fromDir(dir), tokenizer, { aligned: `--aligned-model ${dir}`, reference: `--model ${options.model}` });
+  return loadModel(dir);
+}
+
 export async function openModelSession(options: ModelSessionOptions): Promise<ModelSession> {
-  if (options.lambda !== undefined && !options.adapter) throw new AligndialError('--lambda needs --adapter DIR (a CLM adapter)');
+  if (options.adapter && options.alignedModel) {
+    throw new AligndialError('give --adapter DIR (a CLM) or --aligned-model DIR (DeRa), not both');
+  }
+  if (options.alignedModel && options.edits) throw new AligndialError('--edits cannot be combined with --aligned-model (DeRa)');
+  if (options.lambda !== undefined && !options.adapter && !options.alignedModel) {
+    throw new AligndialError('--lambda needs --adapter DIR (a CLM adapter) or --aligned-model DIR (DeRa)');
+  }
+  if (options.lambda !== undefined) validateLambda(options.lambda, '--lambda'); // before the model loads, not at the first request
   if (options.editStrength !== undefined && !options.edits) throw new AligndialError('--edit-strength needs --edits DIR (fitted AlignEZ directions)');
   if (options.adapter) readAdapterManifest(options.adapter); // a bad adapter fails before the (large) base is read
-  const { model: base, tokenizer, backend } = await loadPretrained(options.model, options.backend);
+  const { model: base, tokenizer, backend } = await loadPretrained(options.model, options.backend, options);
   let clm: ClmModel | undefined;
   let edits: Edits | undefined;
+  let aligned: Transformer | undefined;
   try {
     const allowWeightsMismatch = options.allowWeightsMismatch ?? options.allowModelMismatch;
+    aligned = options.alignedModel ? loadAlignedModel(options, tokenizer) : undefined;
     clm = options.adapter ? applyAdapter(base, options.adapter, { allowWeightsMismatch }) : undefined;
     // With an adapter, edits apply to the CLM's reference path (λ = 0): the base weights.
     edits = options.edits ? loadEdits(options.edits, clm ? clm.reference : base, { allowWeightsMismatch }) : undefined;
   } catch (error) {
     (clm ?? base).dispose();
+    aligned?.dispose();
     throw error;
   }
   const model = clm ? clm.reference : base;
@@ -121,22 +151,30 @@ export async function openModelSession(options: ModelSessionOptions): Promise<Mo
   const session: ModelSession = {
     model,
     clm,
+    aligned,
     edits,
     tokenizer,
     backend,
     defaults,
     defaultSteering,
-    steeringSupport: { lambda: clm !== undefined, alignez: edits !== undefined },
+    steeringSupport: { lambda: clm !== undefined || aligned !== undefined, alignez: edits !== undefined },
     createDecoder(steering = {}, context = {}) {
       const queries = context.queries ?? (context.prompt !== undefined && !isIdList(context.prompt) ? [queryText(context.prompt)] : []);
-      if (steering.lambda !== undefined && !clm) throw new AligndialError('λ (lambda) needs a CLM adapter: start with --adapter DIR');
+      if (steering.lambda !== undefined && !clm && !aligned) {
+        throw new AligndialError('λ (lambda) needs a CLM adapter or an aligned model: start with --adapter DIR or --aligned-model DIR');
+      }
       const wantEdits = steering.edits ?? defaultSteering.edits;
       if (wantEdits && !edits) throw new AligndialError('AlignEZ edits need fitted directions: start with --edits DIR');
       const hooks =
         wantEdits && edits
           ? createEditHooksForQueries(model, tokenizer, edits, { queries, strength: steering.editStrength ?? defaultSteering.editStrength })
           : undefined;
-      const decoder = clm ? createClmDecoder(clm, { lambda: steering.lambda ?? defaultSteering.lambda, hooks }) : createModelDecoder(model, { hooks });
+      const lambda = steering.lambda ?? defaultSteering.lambda;
+      const decoder = clm
+        ? createClmDecoder(clm, { lambda, hooks })
+        : aligned
+          ? createDeraDecoder(aligned, model, { lambda, hooks })
+          : createModelDecoder(model, { hooks });
       return {
         vocabSize: decoder.vocabSize,
         next: (ids, mask) => decoder.next(ids, mask),
@@ -164,7 +202,10 @@ export async function openModelSession(options: ModelSessionOptions): Promise<Mo
         decoder.dispose();
       }
     },
-    dispose: () => (clm ?? model).dispose(),
+    dispose: () => {
+      (clm ?? model).dispose();
+      aligned?.dispose();
+    },
   };
   return session;
 }

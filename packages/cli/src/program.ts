@@ -7,6 +7,7 @@ import { registerCreateRandomCommand } from './commands/create-random.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDpoCommand } from './commands/dpo-train.js';
 import { registerEvalCommands } from './commands/eval-command.js';
+import { registerExperimentCommand } from './commands/experiment-command.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerServeCommand } from './commands/serve.js';
 import { describeListDefaults } from './help-defaults.js';
@@ -30,6 +31,7 @@ export function createProgram(): Command {
   registerDpoCommand(program);
   registerClmCommand(program);
   registerDemoCommand(program);
+  registerExperimentCommand(program);
   const bench = program.command('bench').description('Benchmarks that measure and print (decode speed, training step time).');
   registerBenchDecodeCommand(bench);
   registerBenchTrainCommand(bench);

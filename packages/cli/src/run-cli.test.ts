@@ -32,10 +32,19 @@ describe('aligndial command line', () => {
     await initBackend('wasm');
     const run = await cli('create-random', '--shape', 'tiny', '--out', model, '--seed', '5', '--json');
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ out: model, parameters: expect.any(Number), vocabSize: 300 });
+    expect(JSON.parse(run.stdout)).toEqual({ out: model, parameters: expect.any(Number), vocabSize: 300, dtype: 'float32' });
   });
 
   const generateArgs = ['generate', '--model', model, '--prompt', 'Once upon a time', '--max-new-tokens', '12', '--backend', 'wasm'];
+
+  it('generate --weights int8 --threads 2 reports them, and --weights rejects unknown types', async () => {
+    const run = await cli(...generateArgs, '--temperature', '0', '--json', '--weights', 'int8', '--threads', '2');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ weights: 'int8', engine: { name: 'aligndial-wasm-simd', threads: 2, threadsSource: 'option' } });
+    const bad = await cli(...generateArgs, '--weights', 'fp8');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--weights.*fp8.*auto, f32, bf16, int8/s);
+  });
 
   it('generate --json prints the documented JSON object on one line', async () => {
     const run = await cli(...generateArgs, '--temperature', '0', '--json');
@@ -43,8 +52,9 @@ describe('aligndial command line', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout.endsWith('\n') && run.stdout.trimEnd().split('\n')).toHaveLength(1);
     const json = JSON.parse(run.stdout) as GenerateJson;
-    expect(Object.keys(json).sort()).toEqual(['backend', 'decodeSeconds', 'finishReason', 'ids', 'prefillSeconds', 'promptIds', 'text', 'tokensPerSecond']);
-    expect(json).toMatchObject({ backend: 'wasm', finishReason: expect.stringMatching(/^(length|eos|stop)$/) });
+    // A small float32 checkpoint stays on the tfjs path under --weights auto (no engine to report).
+    expect(Object.keys(json).sort()).toEqual(['backend', 'decodeSeconds', 'finishReason', 'ids', 'prefillSeconds', 'promptIds', 'text', 'tokensPerSecond', 'weights']);
+    expect(json).toMatchObject({ backend: 'wasm', weights: 'tfjs', finishReason: expect.stringMatching(/^(length|eos|stop)$/) });
     expect(json.promptIds.length).toBeGreaterThan(1);
     expect(json.ids.length).toBeGreaterThan(0);
     expect(json.ids.length).toBeLessThanOrEqual(12);

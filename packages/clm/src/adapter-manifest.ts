@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { AligndialError, readJsonFile } from '@aligndial/core';
+import { AligndialError, MODEL_CONFIG_LIMITS, describeValue, readJsonFile } from '@aligndial/core';
 import type { StructuralConfig } from '@aligndial/core';
 
 /** `format` of every CLM adapter manifest. */
@@ -35,6 +35,11 @@ export interface AdapterManifest {
   /** The training run (loss, β, learning rate, steps, data, …); null for the untrained identity adapter. */
   training: Record<string, unknown> | null;
   createdAt: string;
+  /**
+   * sha256 (hex) of `adapter.safetensors`, checked on load: weights and manifest from two different saves
+   * (a write killed between the two files) are refused. Absent in adapters saved before it was recorded.
+   */
+  weightsSha256?: string;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -44,17 +49,21 @@ export function parseAdapterManifest(json: unknown, path: string): AdapterManife
   const bad = (field: string, problem: string) => new AligndialError(`${path}: field "${field}" ${problem}`);
   if (!isObject(json)) throw new AligndialError(`${path}: expected a JSON object`);
   if (json.format !== ADAPTER_FORMAT) {
-    throw new AligndialError(`${path}: not a CLM adapter manifest (field "format" is ${JSON.stringify(json.format)}, expected "${ADAPTER_FORMAT}")`, {
+    throw new AligndialError(`${path}: not a CLM adapter manifest (field "format" is ${describeValue(json.format)}, expected "${ADAPTER_FORMAT}")`, {
       hint: 'Create one with `aligndial clm expand` or `aligndial clm train`.',
     });
   }
   if (json.formatVersion !== ADAPTER_FORMAT_VERSION) {
-    throw bad('formatVersion', `is ${JSON.stringify(json.formatVersion)}; this aligndial reads version ${ADAPTER_FORMAT_VERSION}`);
+    throw bad('formatVersion', `is ${describeValue(json.formatVersion)}; this aligndial reads version ${ADAPTER_FORMAT_VERSION}`);
   }
+  // Bounded before anything loops over them (a hostile numAddedLayers: 1e9 would otherwise allocate until abort).
+  const max = MODEL_CONFIG_LIMITS.num_hidden_layers;
   for (const field of ['numAddedLayers', 'copiedLayer'] as const) {
     const v = json[field];
     const min = field === 'numAddedLayers' ? 1 : 0;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw bad(field, `must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw bad(field, `must be a whole number from ${min} to ${max}, got ${describeValue(v)}`);
+    }
   }
   const base = json.base;
   if (!isObject(base)) throw bad('base', 'is missing or not an object');
@@ -64,6 +73,10 @@ export function parseAdapterManifest(json: unknown, path: string): AdapterManife
   if (!isObject(base.config)) throw bad('base.config', 'is missing or not an object');
   if (base.source !== undefined && typeof base.source !== 'string') throw bad('base.source', 'must be a string');
   if (json.training !== null && json.training !== undefined && !isObject(json.training)) throw bad('training', 'must be an object or null');
+  if (json.weightsSha256 !== undefined && (typeof json.weightsSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(json.weightsSha256))) {
+    throw bad('weightsSha256', 'must be a sha256 hex string');
+  }
+
   return {
     format: ADAPTER_FORMAT,
     formatVersion: ADAPTER_FORMAT_VERSION,
@@ -77,6 +90,7 @@ export function parseAdapterManifest(json: unknown, path: string): AdapterManife
     },
     training: (json.training as Record<string, unknown> | undefined) ?? null,
     createdAt: typeof json.createdAt === 'string' ? json.createdAt : '',
+    ...(json.weightsSha256 !== undefined ? { weightsSha256: json.weightsSha256 as string } : {}),
   };
 }
 

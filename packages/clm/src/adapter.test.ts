@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SafetensorsReader, initBackend, loadModel, saveModel, saveTokenizer } from '@aligndial/core';
+import { SafetensorsReader, initBackend, loadModel, saveModel, saveTokenizer, writeSafetensors } from '@aligndial/core';
 import { createSyntheticTokenizerJson } from '@aligndial/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTER_MANIFEST_FILE, ADAPTER_WEIGHTS_FILE, readAdapterManifest } from './adapter-manifest.js';
@@ -92,8 +92,65 @@ describe('adapter files', () => {
     writeFileSync(join(fake, ADAPTER_MANIFEST_FILE), JSON.stringify({ ...manifest, format: 'peft' }));
     expect(() => applyAdapter(base, fake)).toThrow(/not a CLM adapter manifest \(field "format" is "peft"/);
     writeFileSync(join(fake, ADAPTER_MANIFEST_FILE), JSON.stringify({ ...manifest, numAddedLayers: 0 }));
-    expect(() => applyAdapter(base, fake)).toThrow(/field "numAddedLayers" must be a whole number ≥ 1/);
+    expect(() => applyAdapter(base, fake)).toThrow(/field "numAddedLayers" must be a whole number from 1 to 1024, got 0/);
+    writeFileSync(join(fake, ADAPTER_MANIFEST_FILE), JSON.stringify({ ...manifest, numAddedLayers: 1e9 }));
+    expect(() => applyAdapter(base, fake)).toThrow(/field "numAddedLayers" must be a whole number from 1 to 1024, got 1000000000/);
+    const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    writeFileSync(join(fake, ADAPTER_MANIFEST_FILE), JSON.stringify({ ...manifest, formatVersion: 'DEEP' }).replace('"DEEP"', deep));
+    expect(() => applyAdapter(base, fake)).toThrow(/field "formatVersion" is \[\[\[\[\[…\]\]\]\]\]; this aligndial reads version 1$/);
+    writeFileSync(join(fake, ADAPTER_MANIFEST_FILE), JSON.stringify({ ...manifest, copiedLayer: 99 }));
+    expect(() => applyAdapter(base, fake)).toThrow(/field "copiedLayer" is 99, but the base model has 2 layers/);
     base.dispose();
+  });
+
+  it('records the weights sha256: weights and manifest from two different saves are refused, not loaded', () => {
+    const a = join(dir, 'torn');
+    const clm = expandModel(tinyModel(16));
+    saveAdapter(clm, a);
+    const firstWeights = readFileSync(join(a, ADAPTER_WEIGHTS_FILE));
+    perturbAdded(clm);
+    saveAdapter(clm, a, { training: { loss: 'sigmoid' } });
+    clm.dispose();
+    expect(readAdapterManifest(a).weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    // A kill between the two renames: new manifest beside the old weights.
+    writeFileSync(join(a, ADAPTER_WEIGHTS_FILE), firstWeights);
+    const base = tinyModel(16);
+    expect(() => applyAdapter(base, a)).toThrow(/adapter\.safetensors: does not match adapter\.json \(sha256 .*two different saves/);
+    base.dispose();
+  });
+
+  it('an integer-typed tensor in the adapter is refused, not loaded as garbage', () => {
+    const a = join(dir, 'int');
+    const clm = expandModel(tinyModel(17));
+    saveAdapter(clm, a);
+    clm.dispose();
+    const reader = SafetensorsReader.open(join(a, ADAPTER_WEIGHTS_FILE));
+    const tensors = Object.fromEntries(reader.names().map((n) => [n, { dtype: 'F32' as const, shape: [...reader.info(n).shape], data: reader.readFloat32(n) }]));
+    reader.close();
+    const name = 'model.layers.0.input_layernorm.weight';
+    const retyped = { ...tensors, [name]: { dtype: 'I32' as const, shape: tensors[name].shape, data: new Int32Array(tensors[name].data.length) } };
+    writeSafetensors(join(a, ADAPTER_WEIGHTS_FILE), retyped);
+    const manifest = JSON.parse(readFileSync(join(a, ADAPTER_MANIFEST_FILE), 'utf8'));
+    delete manifest.weightsSha256; // as an adapter saved before hashes were recorded
+    writeFileSync(join(a, ADAPTER_MANIFEST_FILE), JSON.stringify(manifest));
+    const base = tinyModel(17);
+    expect(() => applyAdapter(base, a)).toThrow(/tensor "model\.layers\.0\.input_layernorm\.weight": has dtype I32, but weights must be a float dtype/);
+    base.dispose();
+  });
+
+  it('a new adapter directory appears whole; temp files of killed writes are cleaned up at the next save', () => {
+    const a = join(dir, 'fresh', 'adapter');
+    const deadPid = 2 ** 22 + 12345; // above Linux's pid_max default: no such process
+    mkdirSync(join(dir, 'fresh', `.adapter.tmp-${deadPid}-1-x`), { recursive: true });
+    const clm = expandModel(tinyModel(18));
+    saveAdapter(clm, a);
+    mkdirSync(join(a, `.checkpoint-4.tmp-${deadPid}-1-x`));
+    writeFileSync(join(a, `.adapter.json.${deadPid}.123.tmp`), '{');
+    writeFileSync(join(a, `.adapter.json.${process.pid}.123.tmp`), '{'); // a live writer's: kept
+    saveAdapter(clm, a);
+    clm.dispose();
+    expect(readdirSync(join(dir, 'fresh'))).toEqual(['adapter']);
+    expect(readdirSync(a).sort()).toEqual([`.adapter.json.${process.pid}.123.tmp`, ADAPTER_MANIFEST_FILE, ADAPTER_WEIGHTS_FILE].sort());
   });
 });
 

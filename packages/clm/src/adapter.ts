@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AligndialError,
   STRUCTURAL_CONFIG_FIELDS,
+  assertFileMatchesManifest,
+  describeValue,
   SafetensorsReader,
   type TensorToWrite,
   type Transformer,
@@ -14,9 +16,10 @@ import {
   saveModel,
   structuralConfig,
   weightsHash,
+  encodeSafetensors,
+  sha256Chunks,
   writeFileAtomic,
-  writeJsonFile,
-  writeSafetensors,
+  writeFilesAtomic,
 } from '@aligndial/core';
 import {
   ADAPTER_FORMAT,
@@ -47,7 +50,7 @@ export interface SaveAdapterOptions {
   training?: Record<string, unknown>;
 }
 
-/** The manifest that {@link saveAdapter} would write for this CLM. */
+/** The manifest that {@link saveAdapter} would write for this CLM (`weightsSha256` is filled in when saving). */
 export function adapterManifest(clm: ClmModel, options: SaveAdapterOptions = {}): AdapterManifest {
   return {
     format: ADAPTER_FORMAT,
@@ -67,15 +70,19 @@ export function adapterManifest(clm: ClmModel, options: SaveAdapterOptions = {})
 
 /**
  * Saves the added layers alone: `adapter.safetensors` (F32, Hugging Face names `model.layers.{i}.*`) and
- * the `adapter.json` manifest. Both are written atomically; the directory is created if needed.
+ * the `adapter.json` manifest, which records the weights' sha256. A new directory appears complete or not
+ * at all; in an existing one (a training run's, beside checkpoints) each file is replaced atomically,
+ * manifest last, and the hash makes the loader refuse a pair from two different saves.
  */
 export function saveAdapter(clm: ClmModel, dir: string, options: SaveAdapterOptions = {}): AdapterManifest {
-  const manifest = adapterManifest(clm, options);
   const tensors: Record<string, TensorToWrite> = {};
   clm.addedLayers.forEach((layer, i) => Object.assign(tensors, layerToHfTensors(clm.config, layer, `model.layers.${i}.`)));
-  mkdirSync(dir, { recursive: true });
-  writeSafetensors(join(dir, ADAPTER_WEIGHTS_FILE), tensors, { format: 'pt', aligndial: ADAPTER_FORMAT });
-  writeJsonFile(join(dir, ADAPTER_MANIFEST_FILE), manifest);
+  const weights = encodeSafetensors(tensors, { format: 'pt', aligndial: ADAPTER_FORMAT });
+  const manifest: AdapterManifest = { ...adapterManifest(clm, options), weightsSha256: sha256Chunks(weights) };
+  writeFilesAtomic(dir, [
+    { name: ADAPTER_WEIGHTS_FILE, data: weights },
+    { name: ADAPTER_MANIFEST_FILE, data: `${JSON.stringify(manifest, null, 2)}\n` },
+  ]);
   return manifest;
 }
 
@@ -92,8 +99,9 @@ export interface ApplyAdapterOptions {
 function configMismatch(dir: string, manifest: AdapterManifest, base: Transformer): AligndialError {
   const here = structuralConfig(base.config) as Record<string, unknown>;
   const there = manifest.base.config as Record<string, unknown>;
-  const differing = STRUCTURAL_CONFIG_FIELDS.filter((f) => JSON.stringify(here[f]) !== JSON.stringify(there[f])).map(
-    (f) => `${f}: adapter ${JSON.stringify(there[f])}, model ${JSON.stringify(here[f])}`,
+  // describeValue, not JSON.stringify: the manifest's values may be hostile (50k-deep arrays).
+  const differing = STRUCTURAL_CONFIG_FIELDS.filter((f) => describeValue(here[f], 500) !== describeValue(there[f], 500)).map(
+    (f) => `${f}: adapter ${describeValue(there[f])}, model ${describeValue(here[f])}`,
   );
   return new AligndialError(
     `${join(dir, ADAPTER_MANIFEST_FILE)}: this adapter was made for a different base model (${differing.length > 0 ? differing.join('; ') : 'config hash differs'})`,
@@ -122,9 +130,17 @@ function applyReadAdapter(base: Transformer, dir: string, manifest: AdapterManif
     );
   }
   const file = join(dir, ADAPTER_WEIGHTS_FILE);
+  const n = manifest.numAddedLayers;
+  if (manifest.copiedLayer >= base.config.numLayers) {
+    throw new AligndialError(
+      `${join(dir, ADAPTER_MANIFEST_FILE)}: field "copiedLayer" is ${manifest.copiedLayer}, but the base model has ${base.config.numLayers} layers (0–${base.config.numLayers - 1})`,
+    );
+  }
+  if (manifest.weightsSha256 !== undefined) {
+    assertFileMatchesManifest(file, manifest.weightsSha256, ADAPTER_MANIFEST_FILE, 'Save the adapter again (aligndial clm train / clm expand).');
+  }
   const reader = SafetensorsReader.open(file);
   try {
-    const n = manifest.numAddedLayers;
     const expected = new Map(
       expectedHfTensors({ ...base.config, numLayers: n })
         .filter((s) => s.name.startsWith('model.layers.'))
@@ -134,6 +150,14 @@ function applyReadAdapter(base: Transformer, dir: string, manifest: AdapterManif
     if (unexpected.length > 0) {
       throw new AligndialError(
         `${file}: unexpected tensor${unexpected.length > 1 ? 's' : ''} ${unexpected.slice(0, 3).map((t) => `"${t}"`).join(', ')} (adapter.json declares ${n} added layer${n > 1 ? 's' : ''})`,
+      );
+    }
+    // Every tensor is expected (checked above), so a short count means missing layers: fail before building any.
+    const perLayer = expectedHfTensors({ ...base.config, numLayers: 1 }).filter((s) => s.name.startsWith('model.layers.')).length;
+    if (reader.names().length !== n * perLayer) {
+      const missing = [...expected.keys()].find((name) => !reader.has(name));
+      throw new AligndialError(
+        `${file}: tensor "${missing}" is missing (adapter.json declares ${n} added layer${n > 1 ? 's' : ''}: ${n * perLayer} tensors for this base model; the file holds ${reader.names().length})`,
       );
     }
     const read = (name: string, shape: number[]): Float32Array => {

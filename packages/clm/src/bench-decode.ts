@@ -1,4 +1,4 @@
-import { type BackendName, type StepDecoder, Transformer, createModelDecoder, initBackend, tf } from '@aligndial/core';
+import { type BackendName, type LinearWeight, type StepDecoder, Transformer, createModelDecoder, initBackend, tf, toVariable } from '@aligndial/core';
 import { type DecodeBenchmarkOptions, benchmarkDecoders } from '@aligndial/core/internal';
 import { type ModelShapeName, configForShape, createRandomModel } from '@aligndial/core/testing';
 import { expandModel, loadClmModel } from './adapter.js';
@@ -44,7 +44,7 @@ export interface ClmDecodeBenchmarkOptions extends DecodeBenchmarkOptions {
 
 /** A whole independent copy of a Transformer's weights (DeRa's aligned model is a second model). */
 function cloneTransformer(model: Transformer): Transformer {
-  const copy = (v: tf.Variable) => tf.variable(tf.tidy(() => tf.clone(v)), false);
+  const copy = (v: LinearWeight) => (v instanceof tf.Variable ? tf.variable(tf.tidy(() => tf.clone(v)), false) : toVariable(v, v.tfTransposed));
   const { embed, norm, lmHead } = model.weights;
   return new Transformer(model.config, { embed: copy(embed), norm: copy(norm), lmHead: lmHead && copy(lmHead) }, model.layers.map(cloneLayer));
 }
@@ -116,7 +116,7 @@ export async function runClmDecodeBenchmark(options: RunClmDecodeBenchmarkOption
     clm = expandModel(createRandomModel(configForShape(options.shape ?? 'stories15M'), { seed: 0 }), { layers: options.layers ?? 1 });
     // A trained adapter's o_proj/down_proj are not zero; give them values so no work is trivially zero.
     for (const layer of clm.addedLayers) {
-      for (const v of [layer.weights.wo, layer.weights.wDown]) tf.tidy(() => v.assign(tf.randomNormal(v.shape, 0, 0.02, 'float32', 1)));
+      for (const v of [layer.weights.wo, layer.weights.wDown] as tf.Variable[]) tf.tidy(() => v.assign(tf.randomNormal(v.shape, 0, 0.02, 'float32', 1)));
     }
   }
   try {

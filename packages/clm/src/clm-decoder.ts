@@ -30,6 +30,7 @@ export function createClmDecoder(clm: ClmModel, options: ClmDecoderOptions = {})
   return {
     vocabSize: clm.vocabSize,
     lambda,
+    nonFiniteCause: lambda === 0 || lambda === 1 ? undefined : `λ = ${lambda} (it extrapolates the aligned path; a large |λ| overflows)`,
     next(ids, attentionMask) {
       return tf.tidy(
         () => tf.squeeze(clm.forward(ids, { lambda, cache, attentionMask, hooks: options.hooks, lastTokenOnly: true, warn: quiet }), [1]) as tf.Tensor2D,

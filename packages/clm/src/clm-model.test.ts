@@ -43,7 +43,7 @@ describe('identity layer expansion', () => {
     const clm = expandModel(base);
     const added = clm.addedLayers[0];
     for (const [field, v] of added.parameters()) {
-      const source = layer0.weights[field as keyof typeof layer0.weights]!;
+      const source = layer0.weights[field as keyof typeof layer0.weights] as tf.Tensor;
       expect(v).not.toBe(source);
       if (['wo', 'bo', 'wDown', 'bDown'].includes(field)) expect(maxAbsDiff(v, tf.zerosLike(v))).toBe(0);
       else expect(maxAbsDiff(v, source)).toBe(0);
@@ -106,6 +106,10 @@ describe('ClmModel.forward', () => {
     for (const lambda of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       expect(() => clm.forward([[3, 4]], { lambda })).toThrow(/lambda must be a finite number/);
     }
+    for (const lambda of [1e308, -101, 100.5]) {
+      expect(() => clm.forward([[3, 4]], { lambda })).toThrow(/lambda must be between -100 and 100, got/);
+    }
+    clm.forward([[3, 4]], { lambda: 100 }).dispose();
     const warnings: string[] = [];
     clm.forward([[3, 4]], { lambda: -1, warn: (m) => warnings.push(m) }).dispose();
     expect(warnings).toEqual([expect.stringMatching(/lambda = -1 is negative/)]);

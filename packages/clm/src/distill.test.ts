@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Rng, type SequenceBatch, buildSequenceBatch, initBackend, tf } from '@aligndial/core';
 import { kdLossFromTeacher, predictionMask } from '@aligndial/dpo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandModel } from './adapter.js';
 import type { ClmModel } from './clm-model.js';
 import { type DistillSequence, clmTeacher, distill, distillClmLambda } from './distill.js';
-import { tinyModel } from './testing/fixtures.js';
+import { maxAbsDiff, tinyModel } from './testing/fixtures.js';
 import { embeddingDirectionRule, ruleReward, type PreferenceRule } from './testing/preference-rule.js';
 import { trainClm } from './train.js';
 
@@ -70,6 +73,36 @@ describe('distillation of a fixed λ (KD loss, paper Eq. 8)', () => {
     target.dispose();
     student.dispose();
     clm.dispose();
+  });
+
+  it('checkpoints and resumes exactly: 3 steps, stop, resume to 6 equals 6 steps straight; another run\'s checkpoint is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'distill-resume-'));
+    try {
+      const teacherModel = tinyModel(21);
+      const teacher = (batch: SequenceBatch) => teacherModel.forward(batch.inputIds, { attentionMask: batch.attentionMask });
+      const data = sequences(12, 5);
+      const common = { teacher, data, steps: 6, batchSize: 4, learningRate: 1e-3, seed: 3, runIdentity: { lambda: 0.5 } };
+      const straight = tinyModel(22);
+      const full = await distill({ ...common, student: straight });
+      const resumed = tinyModel(22);
+      const onStep: number[] = [];
+      // Stop after 3 steps by throwing from the step callback; the checkpoint of step 3 is on disk.
+      await expect(
+        distill({ ...common, student: resumed, outputDir: dir, saveSteps: 3, onStep: (step) => { if (step === 4) throw new Error('stopped'); } }),
+      ).rejects.toThrow('stopped');
+      const fresh = tinyModel(22); // a new process: the weights come from the checkpoint
+      const second = await distill({ ...common, student: fresh, outputDir: dir, saveSteps: 3, resume: true, onStep: (s) => onStep.push(s) });
+      expect(second.resumedFrom).toBe(join(dir, 'checkpoint-3'));
+      expect(onStep).toEqual([4, 5, 6]);
+      expect(second.losses).toEqual(full.losses.slice(3));
+      for (const [name, v] of straight.parameters()) expect(maxAbsDiff(v, fresh.parameters().get(name)!), name).toBe(0);
+      await expect(distill({ ...common, student: tinyModel(22), outputDir: dir, resume: true, runIdentity: { lambda: 0.7 } })).rejects.toThrow(
+        /the checkpoint was saved with lambda = 0\.5, this run has 0\.7/,
+      );
+      for (const m of [teacherModel, straight, resumed, fresh]) m.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects empty data and bad step counts', async () => {

@@ -8,12 +8,17 @@ import {
   buildSequenceBatch,
   computeGradients,
   isBiasOrNormParameter,
+  type JsonValue,
   learningRateAt,
+  loadTrainingCheckpoint,
   optimizerStep,
+  saveTrainingCheckpoint,
   tf,
   validateTrainingConfig,
+  withCheckpointing,
 } from '@aligndial/core';
-import { kdLossFromTeacher, predictionMask } from '@aligndial/dpo';
+import { latestCheckpoint } from '@aligndial/core/internal';
+import { kdLossFromTeacher, klDivergenceFromLogits, predictionMask } from '@aligndial/dpo';
 import { type ClmModel, lambdaForward } from './clm-model.js';
 import { deraForward } from './dera-decoder.js';
 import { cloneLayer } from './expand.js';
@@ -41,7 +46,7 @@ export function deraTeacher(aligned: Transformer, reference: Transformer, lambda
 }
 
 /** The shared training fields distillation takes (core's TrainingConfig); see {@link DISTILL_DEFAULTS}. */
-export type DistillTrainingFields = 'batchSize' | 'learningRate' | 'lrSchedulerType' | 'warmupRatio' | 'weightDecay' | 'maxGradNorm' | 'seed';
+export type DistillTrainingFields = 'batchSize' | 'learningRate' | 'lrSchedulerType' | 'warmupRatio' | 'weightDecay' | 'maxGradNorm' | 'seed' | 'gradientCheckpointing';
 
 /**
  * Distillation's defaults for the shared training fields, where they differ from core's
@@ -55,6 +60,7 @@ export const DISTILL_DEFAULTS: Readonly<Pick<TrainingConfig, DistillTrainingFiel
   weightDecay: 0,
   maxGradNorm: 1,
   seed: 0,
+  gradientCheckpointing: false,
 };
 
 export interface DistillOptions extends Partial<Pick<TrainingConfig, DistillTrainingFields>> {
@@ -73,12 +79,41 @@ export interface DistillOptions extends Partial<Pick<TrainingConfig, DistillTrai
   padTokenId?: number;
   /** After every step: step (1-based), total and the step's KD loss. */
   onStep?: (step: number, total: number, loss: number) => void;
+  /**
+   * Where checkpoints go (`checkpoint-{step}/`: the trained variables, AdamW state, trainer state),
+   * every `saveSteps` steps and after the last one. Without it nothing is saved.
+   */
+  outputDir?: string;
+  /** Checkpoint every N steps (default 0: only after the last step). */
+  saveSteps?: number;
+  /** Keep only the newest N checkpoints (default: all). */
+  saveTotalLimit?: number;
+  /**
+   * Continue a run: `true` resumes from the newest complete checkpoint in `outputDir` (starting
+   * fresh when there is none), a path from that checkpoint. The data order depends only on
+   * (seed, step), so a resumed run takes the same steps as an uninterrupted one.
+   */
+  resume?: boolean | string;
+  /** Extra facts identifying the run (e.g. λ, the teacher); a checkpoint of another run is refused. */
+  runIdentity?: Record<string, JsonValue>;
 }
 
 export interface DistillResult {
+  /** Steps done in total (resumed ones included). */
   steps: number;
-  /** KD loss of every step. */
+  /** KD loss of every step run by this call. */
   losses: number[];
+  /** The checkpoint this call resumed from, if any. */
+  resumedFrom?: string;
+  /** The last checkpoint written, if any. */
+  checkpoint?: string;
+}
+
+/** The data order of an epoch: a fresh seeded shuffle per epoch, so a step's sequences depend only on (seed, step). */
+function epochOrder(count: number, seed: number, epoch: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  new Rng((seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0).shuffle(order);
+  return order;
 }
 
 /**
@@ -105,18 +140,46 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   } as const;
   const maxGradNorm = options.maxGradNorm ?? DISTILL_DEFAULTS.maxGradNorm;
   // A tied LM head trains only when the embedding does.
-  const embedTrains = [...variables.values()].includes(student.weights.embed);
+  const embedTrains = [...variables.values()].includes(student.weights.embed as tf.Variable);
   const studentLogits = options.studentLogits ?? ((batch, training) => student.forward(batch.inputIds, { attentionMask: batch.attentionMask, training: training && embedTrains }));
   const optimizer = new AdamW(variables, { weightDecay: options.weightDecay ?? DISTILL_DEFAULTS.weightDecay, excludeFromWeightDecay: isBiasOrNormParameter });
-  const rng = new Rng(options.seed ?? DISTILL_DEFAULTS.seed);
+  const seed = options.seed ?? DISTILL_DEFAULTS.seed;
+  const identity: Record<string, JsonValue> = { steps, batchSize, sequences: data.length, seed, ...options.runIdentity };
   let order: number[] = [];
   const losses: number[] = [];
+  let startStep = 0;
+  let resumedFrom: string | undefined;
+  let checkpoint: string | undefined;
+  const save = (step: number) =>
+    saveTrainingCheckpoint(options.outputDir!, {
+      step,
+      epoch: step / stepsPerEpoch,
+      variables,
+      optimizer,
+      rngState: new Rng(seed).getState(),
+      lrSchedule: schedule,
+      extra: identity,
+      keepLast: options.saveTotalLimit && options.saveTotalLimit > 0 ? options.saveTotalLimit : undefined,
+    });
   try {
-    for (let step = 0; step < steps; step++) {
-      if (step % stepsPerEpoch === 0) {
-        order = Array.from({ length: data.length }, (_, i) => i);
-        rng.shuffle(order);
+    if (options.resume) {
+      const path = typeof options.resume === 'string' ? options.resume : options.outputDir ? latestCheckpoint(options.outputDir) : undefined;
+      if (path) {
+        const state = loadTrainingCheckpoint(path, variables, optimizer);
+        const saved = (state.extra ?? {}) as Record<string, JsonValue>;
+        for (const [field, value] of Object.entries(identity)) {
+          if (JSON.stringify(saved[field]) !== JSON.stringify(value)) {
+            throw new AligndialError(`${path}: the checkpoint was saved with ${field} = ${JSON.stringify(saved[field])}, this run has ${JSON.stringify(value)}`, {
+              hint: 'Resume with the same data, λ and step settings, or start a new run in another output directory.',
+            });
+          }
+        }
+        startStep = state.step;
+        resumedFrom = path;
       }
+    }
+    for (let step = startStep; step < steps; step++) {
+      if (step === startStep || step % stepsPerEpoch === 0) order = epochOrder(data.length, seed, Math.floor(step / stepsPerEpoch));
       const start = (step % stepsPerEpoch) * batchSize;
       const batch = buildSequenceBatch(order.slice(start, start + batchSize).map((i) => data[i]), padId);
       const teacher = tf.tidy(() => options.teacher(batch));
@@ -124,19 +187,23 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       let loss: number;
       let grads: Map<string, tf.Tensor>;
       try {
-        ({ loss, grads } = computeGradients(() => kdLossFromTeacher(studentLogits(batch, true), teacher, { mask, reduction: options.reduction }), variables, { step: step + 1 }));
+        ({ loss, grads } = withCheckpointing(student, options.gradientCheckpointing ?? DISTILL_DEFAULTS.gradientCheckpointing, () =>
+          computeGradients(() => kdLossFromTeacher(studentLogits(batch, true), teacher, { mask, reduction: options.reduction }), variables, { step: step + 1 }),
+        ));
       } finally {
         teacher.dispose();
       }
       optimizerStep(optimizer, grads, { learningRate: learningRateAt(step, schedule), maxGradNorm, step: step + 1 });
       losses.push(loss);
       options.onStep?.(step + 1, steps, loss);
+      const saveSteps = options.saveSteps ?? 0;
+      if (options.outputDir && (step + 1 === steps || (saveSteps > 0 && (step + 1) % saveSteps === 0))) checkpoint = save(step + 1);
       await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     optimizer.dispose();
   }
-  return { steps, losses };
+  return { steps, losses, ...(resumedFrom ? { resumedFrom } : {}), ...(checkpoint ? { checkpoint } : {}) };
 }
 
 /** Options of {@link distillClmLambda}: {@link DistillOptions} without student, teacher and variables. */
@@ -158,6 +225,7 @@ export async function distillClmLambda(clm: ClmModel, lambda: number, options: D
       variables: clm.addedParameters(),
       studentLogits: (batch) => clm.forward(batch.inputIds, { lambda: 1, attentionMask: batch.attentionMask }),
       teacher: (batch) => lambdaForward(clm.model, snapshot, base, batch.inputIds, { lambda, attentionMask: batch.attentionMask }),
+      runIdentity: { lambda, into: 'adapter', ...options.runIdentity },
     });
     clm.origin.training = {
       method: 'clm-distill',
@@ -177,4 +245,38 @@ export async function distillClmLambda(clm: ClmModel, lambda: number, options: D
 /** The chosen completions of tokenized preference pairs, as distillation sequences. */
 export function chosenSequences(pairs: readonly { promptIds: readonly number[]; chosenIds: readonly number[] }[]): DistillSequence[] {
   return pairs.map((p) => ({ promptIds: p.promptIds, completionIds: p.chosenIds }));
+}
+
+/** Options of {@link meanTokenKl}. */
+export interface MeanTokenKlOptions {
+  /** The student's logits for a batch (e.g. the CLM at λ = 1, or a plain model). */
+  student: (batch: SequenceBatch) => tf.Tensor3D;
+  teacher: TeacherFn;
+  data: readonly DistillSequence[];
+  /** Sequences per forward pass (default 8). */
+  batchSize?: number;
+  padTokenId?: number;
+}
+
+/**
+ * Mean per-token KL(student ‖ teacher) in nats over the completion positions of `data`: how far
+ * the distilled model at λ = 1 is from the teacher at the distilled λ (0 = identical).
+ */
+export function meanTokenKl(options: MeanTokenKlOptions): number {
+  const batchSize = options.batchSize ?? 8;
+  let total = 0;
+  let tokens = 0;
+  for (let start = 0; start < options.data.length; start += batchSize) {
+    const batch = buildSequenceBatch(options.data.slice(start, start + batchSize), options.padTokenId ?? 0);
+    const mask = predictionMask(batch.completionMask);
+    const [sum, count] = tf.tidy(() => {
+      const kl = klDivergenceFromLogits(options.student(batch), options.teacher(batch));
+      const m = tf.tensor2d(mask);
+      return [tf.sum(tf.mul(kl, m)).dataSync()[0], tf.sum(m).dataSync()[0]];
+    });
+    total += sum;
+    tokens += count;
+  }
+  if (tokens === 0) throw new AligndialError('meanTokenKl: the data has no completion tokens');
+  return total / tokens;
 }

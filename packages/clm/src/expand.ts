@@ -1,4 +1,4 @@
-import { AligndialError, DecoderLayer, type DecoderLayerWeights, type Transformer, tf } from '@aligndial/core';
+import { AligndialError, DecoderLayer, type DecoderLayerWeights, type Transformer, linearWeightShape, tf, toVariable } from '@aligndial/core';
 
 /** Fields zeroed in an identity copy: the attention output projection and the MLP down projection (paper Fig. 2). */
 export const ZEROED_FIELDS = ['wo', 'bo', 'wDown', 'bDown'] as const satisfies readonly (keyof DecoderLayerWeights)[];
@@ -6,7 +6,8 @@ export const ZEROED_FIELDS = ['wo', 'bo', 'wDown', 'bDown'] as const satisfies r
 /** A fresh copy of a decoder layer's weights (new variables; the source is untouched). */
 export function cloneLayer(layer: DecoderLayer): DecoderLayer {
   const weights = Object.fromEntries(
-    layer.parameters().map(([name, v]) => [name, tf.variable(tf.tidy(() => tf.clone(v)), false)]),
+    // Engine-held (frozen) matrices become tfjs Variables: the copy is trainable.
+    layer.allWeights().map(([name, v]) => [name, v instanceof tf.Variable ? tf.variable(tf.tidy(() => tf.clone(v)), false) : toVariable(v)]),
   ) as unknown as DecoderLayerWeights;
   return new DecoderLayer(layer.config, weights);
 }
@@ -19,7 +20,14 @@ export function cloneLayer(layer: DecoderLayer): DecoderLayer {
 export function createIdentityLayer(source: DecoderLayer): DecoderLayer {
   const zeroed = new Set<string>(ZEROED_FIELDS);
   const weights = Object.fromEntries(
-    source.parameters().map(([name, v]) => [name, tf.variable(tf.tidy(() => (zeroed.has(name) ? tf.zerosLike(v) : tf.clone(v))), false)]),
+    source.allWeights().map(([name, v]) => [
+      name,
+      v instanceof tf.Variable
+        ? tf.variable(tf.tidy(() => (zeroed.has(name) ? tf.zerosLike(v) : tf.clone(v))), false)
+        : zeroed.has(name)
+          ? tf.variable(tf.zeros(linearWeightShape(v)), false)
+          : toVariable(v),
+    ]),
   ) as unknown as DecoderLayerWeights;
   return new DecoderLayer(source.config, weights);
 }

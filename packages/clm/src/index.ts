@@ -1,5 +1,5 @@
 // Public API of @aligndial/clm. This file only re-exports.
-export { validateLambda, pathsFor, mixLogits, mixPaths, mixBeforeHead } from './lambda-mix.js';
+export { validateLambda, MAX_ABS_LAMBDA, pathsFor, mixLogits, mixPaths, mixBeforeHead } from './lambda-mix.js';
 export type { WarningSink, LambdaPaths } from './lambda-mix.js';
 export { cloneLayer, createIdentityLayer, createIdentityLayers, ZEROED_FIELDS } from './expand.js';
 export type { ExpansionOptions } from './expand.js';
@@ -24,7 +24,8 @@ export { chatWithLambdas } from './chat.js';
 export type { ChatWithLambdasOptions, ChatWithLambdasResult, ChatTurn } from './chat.js';
 export { benchmarkClmDecode, runClmDecodeBenchmark } from './bench-decode.js';
 export type { ClmDecodeBenchmark, ClmDecodeBenchmarkOptions, RunClmDecodeBenchmarkOptions, DecodeSpeed } from './bench-decode.js';
-export { createClmTrainer, trainClm, clmTrainingRecord, clmReferenceLogProbs } from './train.js';
+export { createClmTrainer, trainClm, clmTrainingRecord, clmReferenceLogProbs, addedLayerParameters } from './train.js';
 export type { ClmTrainerOptions } from './train.js';
-export { distill, distillClmLambda, clmTeacher, deraTeacher, chosenSequences, DISTILL_DEFAULTS } from './distill.js';
-export type { DistillTrainingFields, DistillOptions, DistillResult, DistillSequence, DistillClmOptions, TeacherFn } from './distill.js';
+export { distill, distillClmLambda, clmTeacher, deraTeacher, chosenSequences, meanTokenKl, DISTILL_DEFAULTS } from './distill.js';
+export type { DistillTrainingFields, DistillOptions, DistillResult, DistillSequence, DistillClmOptions, TeacherFn, MeanTokenKlOptions } from './distill.js';
+export { assertSameTokenizer } from './same-tokenizer.js';

@@ -96,4 +96,30 @@ describe('CLM training (only the added layers, reference = the λ = 0 path)', ()
     straight.dispose();
     resumed.dispose();
   });
+
+  it('logTensorNorms: identity init — step 1 moves only o_proj/down_proj (wo, wDown); the rest get a gradient from step 2', async () => {
+    const clm = expandModel(tinyModel(10));
+    const rule = embeddingDirectionRule(clm.model, { size: 100, pairs: 16, prompts: 2, seed: 4 });
+    const outDir = join(dir, 'norms');
+    const trainer = createClmTrainer(clm, { train: rule.pairs, config: { beta: 0.1, learningRate: 1e-3, batchSize: 4, maxSteps: 3, lrSchedulerType: 'constant' }, outputDir: outDir, logTensorNorms: true });
+    const result = await trainer.train();
+    trainer.dispose();
+    const [first, second] = result.log;
+    for (const name of ['wo', 'wDown']) {
+      expect(first[`grad_norm/layers.0.${name}`]).toBeGreaterThan(0);
+      expect(first[`update_norm/layers.0.${name}`]).toBeGreaterThan(0);
+    }
+    for (const name of ['wqkv', 'wGateUp']) {
+      // Zero o_proj / down_proj block every path from q/k/v and gate/up to the loss.
+      expect(first[`grad_norm/layers.0.${name}`]).toBe(0);
+      expect(first[`update_norm/layers.0.${name}`]).toBe(0);
+      expect(second[`grad_norm/layers.0.${name}`]).toBeGreaterThan(0);
+      expect(second[`update_norm/layers.0.${name}`]).toBeGreaterThan(0);
+    }
+    expect(first['param_norm/layers.0.wo']).toBeCloseTo(first['update_norm/layers.0.wo'], 6);
+    // The lines in metrics.jsonl carry the same fields.
+    const { readMetricsLog } = await import('@aligndial/dpo');
+    expect(readMetricsLog(join(outDir, 'metrics.jsonl'))[0]).toHaveProperty(['grad_norm/layers.0.wqkv']);
+    clm.dispose();
+  });
 });

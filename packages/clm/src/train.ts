@@ -1,9 +1,16 @@
-import { type SequenceBatch, modelFingerprint, sequenceLogProbs, type tf } from '@aligndial/core';
+import { type ModelConfig, type SequenceBatch, modelFingerprint, parameterSizes, sequenceLogProbs, type tf } from '@aligndial/core';
 import { DpoTrainer, type DpoTrainerOptions, type DpoTrainOptions, type DpoTrainResult, needsReference, resolveDpoConfig } from '@aligndial/dpo';
 import type { ClmModel } from './clm-model.js';
 
 /** Options of {@link createClmTrainer}: the dpo trainer's, minus what CLM decides (model, trainable set, reference). */
 export type ClmTrainerOptions = Omit<DpoTrainerOptions, 'model' | 'variables' | 'reference' | 'policyLogProbs'>;
+
+/** Parameters that `layers` added CLM layers of a model with this config train (before any weight is read). */
+export function addedLayerParameters(config: ModelConfig, layers: number): number {
+  let perLayer = 0;
+  for (const [name, size] of parameterSizes({ ...config, numLayers: 1 })) if (name.startsWith('layers.0.')) perLayer += size;
+  return layers * perLayer;
+}
 
 /** The reference (λ = 0) path's summed completion log-probs: the base stack alone, same weights. */
 export function clmReferenceLogProbs(clm: ClmModel): (batch: SequenceBatch) => tf.Tensor1D {

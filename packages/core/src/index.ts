@@ -13,7 +13,9 @@ export {
 } from './runtime/tf.js';
 export { initBackend, backendInfo, BACKEND_NAMES } from './runtime/backend.js';
 export { type BackendName, type BackendInfo } from './runtime/backend.js';
-export { parseModelConfig, toHfConfig, countParameters, SUPPORTED_ARCHITECTURES } from './model/config.js';
+export { recomputeInBackward, isRecordingGradients, dependsOnTrainable, withCheckpointing } from './runtime/recompute.js';
+export { startTensorMemoryMeter, type TensorMemoryMeter } from './runtime/tensor-memory-meter.js';
+export { parseModelConfig, toHfConfig, countParameters, parameterSizes, SUPPORTED_ARCHITECTURES, MODEL_CONFIG_LIMITS } from './model/config.js';
 export { type ModelConfig, type ModelArchitecture, type RopeScaling } from './model/config.js';
 export { Transformer, tokenIdTensor } from './model/transformer.js';
 export { type TransformerWeights, type ForwardOptions } from './model/transformer.js';
@@ -49,7 +51,40 @@ export {
 } from './model/fingerprint.js';
 export { type StructuralConfig, type ModelFingerprint, type WeightsHashOptions } from './model/fingerprint.js';
 export { assertFitsBackend, WASM_MAX_TENSOR_BYTES, WASM_MAX_WEIGHT_BYTES } from './model/memory-limits.js';
-export { generate, leftPad } from './generation/generate.js';
+export { resolveWeightStorage, AUTO_TFJS_MAX_BYTES, type LoadModelOptions } from './model/pretrained.js';
+export {
+  parseWeightsChoice,
+  autoStorage,
+  assertFitsEngine,
+  buildEngineTransformer,
+  WEIGHTS_CHOICES,
+  type WeightsChoice,
+} from './model/engine-weights.js';
+export { linear, linearWeightShape, linearWeightValues, toVariable, type LinearWeight } from './model/linear-weight.js';
+export { MATRIX_FIELDS, type MatrixField } from './model/decoder-layer.js';
+export {
+  writeRandomCheckpoint,
+  parseTorchDtype,
+  type RandomCheckpointDtype,
+  type RandomCheckpointOptions,
+} from './model/random-checkpoint.js';
+export {
+  EngineMatrix,
+  WEIGHT_STORAGES,
+  STORAGE_BYTES,
+  HASH_SAMPLES,
+  configureEngineThreads,
+  engineInfo,
+  parseThreads,
+  shutdownEngineThreads,
+  ENGINE_MAX_BYTES,
+  engineLinear,
+  engineAvailable,
+  type WeightStorage,
+  type EngineInfo,
+  type ThreadsSource,
+} from './engine/index.js';
+export { generate, leftPad, NonFiniteLogitsError } from './generation/generate.js';
 export {
   type GenerateOptions,
   type GenerateResult,
@@ -60,11 +95,15 @@ export {
 } from './generation/generate.js';
 export { createModelDecoder } from './generation/step-decoder.js';
 export { type StepDecoder, type ModelDecoderOptions } from './generation/step-decoder.js';
-export { sampleToken, argmax, applyRepetitionPenalty, validateSamplingOptions } from './generation/sampling.js';
+export { sampleToken, argmax, applyRepetitionPenalty, validateSamplingOptions, REPETITION_PENALTY_RANGE } from './generation/sampling.js';
 export { type SamplingOptions } from './generation/sampling.js';
-export { tokenLogProbs, sequenceLogProbs, buildSequenceBatch } from './generation/logprobs.js';
+export { tokenLogProbs, sequenceLogProbs, buildSequenceBatch, headChunkPositions } from './generation/logprobs.js';
 export { type SequenceBatch, type SequenceLogProbOptions } from './generation/logprobs.js';
 export { writeFileAtomic } from './io/atomic-write.js';
+export { assertFileMatchesManifest, writeFilesAtomic, sha256File, sha256Chunks, type FileToWrite } from './io/atomic-dir.js';
+export { removeStaleTemps } from './io/stale-temps.js';
+export { assertRegularFile } from './io/regular-file.js';
+export { readTextFile } from './io/read-text-file.js';
 export {
   DTYPE_BYTE_SIZE,
   MAX_HEADER_BYTES,
@@ -86,6 +125,7 @@ export {
   type ChatTemplateOptions,
 } from './tokenizer/chat-template.js';
 export { formatPlainChat } from './tokenizer/plain-chat-format.js';
+export { cutText } from './tokenizer/cut-text.js';
 export { StreamDecoder, type IdDecoder, type StreamDecoderOptions } from './tokenizer/stream-decoder.js';
 export { saveTokenizer } from './tokenizer/save-tokenizer.js';
 export { type NamedChatTemplate, type SpecialTokenField, type TokenizerConfig } from './tokenizer/tokenizer-config.js';
@@ -110,6 +150,17 @@ export { clipGradsByGlobalNorm, globalGradNorm } from './training/clip-grad-norm
 export { optimizerStep, type OptimizerStepOptions } from './training/optimizer-step.js';
 export { DEFAULT_TRAINING_CONFIG, validateTrainingConfig, type TrainingConfig } from './training/training-config.js';
 export { GradientAccumulator } from './training/gradient-accumulator.js';
+export {
+  planTrainingMemory,
+  resolveMemoryPlan,
+  trainingMemoryBudget,
+  memoryPlanLine,
+  formatBytes,
+  type MemoryPlan,
+  type MemoryPlanInput,
+  type ResolvedMemoryPlan,
+  type GradientCheckpointingMode,
+} from './training/memory-plan.js';
 export { logSigmoid } from './training/log-sigmoid.js';
 export { computeGradients, type ComputeGradientsOptions, type GradientsResult } from './training/compute-gradients.js';
 export { assertFiniteGradNorm, assertFiniteLoss } from './training/training-guard.js';
@@ -129,5 +180,7 @@ export {
 export { AligndialError, isAligndialError, locationPrefix, type AligndialErrorOptions, type ErrorLocation } from './errors.js';
 export { Rng } from './util/rng.js';
 export { hashString } from './util/hash-string.js';
-export { readJsonFile, writeJsonFile } from './util/json-file.js';
+export { readJsonFile, writeJsonFile, parseJsonText } from './util/json-file.js';
+export { describeValue } from './util/describe-value.js';
+export { decodeUtf8Strict, firstInvalidUtf8 } from './util/utf8.js';
 export { canonicalJson } from './util/canonical-json.js';

@@ -36,6 +36,7 @@ export {
 } from './data/read-preference-file.js';
 export {
   tokenizePreference,
+  cutPreferenceText,
   tokenizePreferences,
   truncatePreference,
   type ChatTemplateMode,
@@ -47,7 +48,7 @@ export { collatePreferenceBatch, sliceSequenceBatch, type PreferenceBatch } from
 export { createSyntheticPreferencePairs, type SyntheticPreferenceOptions } from './data/synthetic-preferences.js';
 export { splitTrainEval } from './data/split.js';
 export { DEFAULT_DPO_CONFIG, resolveDpoConfig, type DpoConfig } from './trainer/dpo-config.js';
-export { parseTrainableSpec, selectTrainable, type TrainableSpec } from './trainer/trainable-selection.js';
+export { parseTrainableSpec, selectTrainable, trainableFromConfig, type TrainableSpec } from './trainer/trainable-selection.js';
 export {
   computeReferenceLogps,
   modelLogProbs,

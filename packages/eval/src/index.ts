@@ -11,11 +11,14 @@ export { loadAlpacaEval } from './bench/alpaca-eval.js';
 export { loadArenaHard } from './bench/arena-hard.js';
 export { loadJustEval, JUST_EVAL_HELPFUL_SLICES, type JustEvalOptions } from './bench/just-eval.js';
 export { loadBench, BENCH_NAMES } from './bench/load-bench.js';
+export { writeReferenceAnswers } from './bench/reference-answers.js';
+export { importAnswers } from './bench/import-answers.js';
 
-export type { ChatMessage, Generator } from './generate/generator.js';
+export type { ChatMessage, Generator, GenerateContext, GeneratedText } from './generate/generator.js';
 export { type PromptItem, readPromptsFile } from './generate/prompts-file.js';
 export {
   generateAnswers,
+  answerSeed,
   type GenerateAnswersOptions,
   type GenerateAnswersResult,
   type GenerateProgress,
@@ -26,7 +29,7 @@ export { parseJudgeSpec, formatJudgeSpec, type JudgeSpec } from './judge/spec.js
 export { createJudge, type CreateJudgeOptions } from './judge/create-judge.js';
 export { createChatJudge, type ChatJudgeOptions } from './judge/chat-judge.js';
 export { createOpenAIChat, type OpenAIChatOptions } from './judge/openai-chat.js';
-export { type ChatFn, chatToText } from './judge/chat.js';
+export { type ChatFn, type ChatReply, type ChatRequestOptions, type TokenLogprob, chatToText, toChatReply } from './judge/chat.js';
 export {
   createRuleJudge,
   loadRuleModule,
@@ -48,7 +51,9 @@ export {
   templatePlaceholders,
   isMultiTurnTemplate,
 } from './judge/templates.js';
-export { loadJudgePrompts, resolvePairTemplate, requireGradeTemplate } from './judge/judge-prompts-file.js';
+export { ARENA_HARD_TEMPLATE } from './judge/arena-hard-template.js';
+export { ALPACA_EVAL_TEMPLATE, ALPACA_EVAL_LOGPROBS } from './judge/alpaca-eval-template.js';
+export { loadJudgePrompts, resolvePairTemplate, requireGradeTemplate, BUILTIN_PAIR_TEMPLATES } from './judge/judge-prompts-file.js';
 export { renderTemplate, pairVars, gradeVars } from './judge/render.js';
 export {
   type PositionVerdict,
@@ -56,6 +61,9 @@ export {
   parseScoresVerdict,
   parseAbVerdict,
   parsePairVerdict,
+  parseArenaHardVerdict,
+  parseAlpacaEvalReply,
+  type ArenaHardLabel,
   parseRating,
   REASK_MESSAGES,
 } from './judge/parse-verdict.js';
@@ -83,9 +91,34 @@ export { type Interval, type BootstrapOptions, bootstrapMeanIntervals, quantile 
 export { type VerdictSummary, summarizeVerdicts } from './metrics/summarize-verdicts.js';
 export { relativeImprovement } from './metrics/relative-improvement.js';
 export { type RelativeImprovementReport, relativeImprovementFromFiles } from './metrics/relative-improvement-files.js';
-export { type LengthControlledFit, lengthControlledWinRate } from './metrics/length-controlled.js';
+export {
+  type LengthControlledFit,
+  type LengthControlledRow,
+  type LengthControlledOptions,
+  lengthControlledWinRate,
+  ALPACA_EVAL_C_GRID,
+} from './metrics/length-controlled.js';
+export { fitL1Logistic, type L1LogisticOptions } from './metrics/l1-logistic.js';
+export {
+  type ArenaHardBattles,
+  type ArenaHardScore,
+  type ArenaHardScoreOptions,
+  ARENA_HARD_STRONG_WEIGHT,
+  arenaHardBattles,
+  arenaHardScore,
+  bradleyTerryWinProbability,
+  eloFromWinProbability,
+} from './metrics/arena-hard.js';
+export {
+  type AlpacaEvalScore,
+  type AlpacaEvalScoreOptions,
+  alpacaEvalScore,
+  readInstructionDifficulty,
+  recordPreference,
+} from './metrics/alpaca-eval.js';
 export {
   type JudgmentReport,
+  type ReportJudgmentsOptions,
   reportJudgments,
   summarizeJudgmentsFile,
   formatJudgmentReport,
@@ -103,3 +136,15 @@ export { sweepChartSpec, CHART_FONT } from './sweep/chart-spec.js';
 export { renderVegaLiteSvg } from './sweep/render-svg.js';
 export { svgToPng, pngFontOptions } from './sweep/svg-to-png.js';
 export { sweepReport, type SweepReportOptions, type SweepReportResult } from './sweep/sweep-report.js';
+export { type TableFileName, parseTableFileName, rowKey } from './table/table-file-name.js';
+export {
+  type TableCell,
+  type TableRow,
+  type ResultsTable,
+  type ResultsTableOptions,
+  buildResultsTable,
+  formatResultsMarkdown,
+  formatResultsCsv,
+} from './table/results-table.js';
+export { resultsChartSpec } from './table/table-chart.js';
+export { writeResultsTable, type WrittenResultsTable } from './table/write-results-table.js';

@@ -1,6 +1,7 @@
 import type { BackendName } from '@aligndial/core';
 import { type Pooling, fitCaa, readPreferencePairs, saveEdits } from '@aligndial/alignez';
 import { type Command, Option } from 'commander';
+import { type EngineFlags, engineOptions } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { addBackendFlag, addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
@@ -16,6 +17,9 @@ export interface AlignezCaaOptions {
   batchSize: number;
   maxTokens: number;
   backend?: BackendName | 'auto';
+  /** `--weights` / `--threads` (see engine-flags.ts). */
+  weights?: EngineFlags['weights'];
+  threads?: number;
   progress?: boolean;
 }
 
@@ -40,9 +44,10 @@ export function registerAlignezCaaCommand(alignez: Command): void {
     .option('--edit-layer-index <i...>', 'index of each layer to steer (default ⌊0.4 · layers⌋)', (v: string, prev: number[] | undefined) => [...(prev ?? []), intOption(0)(v)])
     .option('--max-samples <n>', 'use at most the first N samples', intOption(1))
     .addOption(new Option('--pooling <how>', 'activation at the last token, or mean over tokens').choices(['last', 'mean']).default('last'))
-    .option('--batch-size <n>', 'sequences per forward pass', intOption(1, 100_000), 8)
+    .option('--batch-size <n>', 'sequences per forward pass', intOption(1, 4096), 8)
     .option('--max-length <n>', 'longest sequence in tokens (longer ones keep their end)', intOption(2), 512);
   addBackendFlag(command);
+  for (const option of engineOptions()) command.addOption(option);
   addJsonFlag(command);
   addDeprecatedFlag(command, { old: '--layer', replacement: '--edit-layer-index' });
   addDeprecatedFlag(command, { old: '--limit', replacement: '--max-samples' });
@@ -57,7 +62,7 @@ export async function runAlignezCaa(options: AlignezCaaOptions): Promise<Alignez
   const start = performance.now();
   let pairs = readPreferencePairs(options.data);
   if (options.limit !== undefined) pairs = pairs.slice(0, options.limit);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
+  const { model, tokenizer } = await loadPretrained(options.model, options.backend, options);
   try {
     const progress = options.progress === false ? undefined : createProgress('embed', 2 * pairs.length);
     let edits;

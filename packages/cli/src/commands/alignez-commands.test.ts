@@ -69,6 +69,16 @@ describe('aligndial alignez', () => {
     });
     expect(fit).toMatchObject({ mode: 'global', pairs: 5, kept: 5 });
     expect(fit.layers).toHaveLength(1);
+    // Diagnostics for every layer of the model, the edited one marked; 5 pairs allow a 5-fold cross-fit.
+    const numLayers = loadEdits(join(dir, 'global')).manifest.model.numLayers;
+    expect(fit.diagnostics).toHaveLength(numLayers);
+    expect(fit.diagnostics!.filter((d) => d.edited).map((d) => d.layer)).toEqual(fit.layers);
+    for (const d of fit.diagnostics!) {
+      expect(Math.abs(d.helpHarmCosine)).toBeLessThanOrEqual(1);
+      expect(d.heldOutPairAccuracy).toBeGreaterThanOrEqual(0);
+      expect(d.heldOutPairAccuracy).toBeLessThanOrEqual(1);
+      expect(d.editScale).toBeGreaterThanOrEqual(0);
+    }
     const manifest = loadEdits(join(dir, 'global')).manifest;
     expect(manifest).toMatchObject({ pooling: 'mean', maxTokens: 64, alignez: { embedText: 'query-response', mode: 'global' } });
   });

@@ -1,6 +1,7 @@
 import type { BackendName } from '@aligndial/core';
 import { type GeneratePreferenceDataResult, generatePreferenceData, readQueriesFile, resolveTemplates } from '@aligndial/alignez';
 import type { Command } from 'commander';
+import { type EngineFlags, engineOptions } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { addBackendFlag, addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
@@ -24,6 +25,9 @@ export interface AlignezGenerateDataOptions {
   limit?: number;
   overwrite?: boolean;
   backend?: BackendName | 'auto';
+  /** `--weights` / `--threads` (see engine-flags.ts). */
+  weights?: EngineFlags['weights'];
+  threads?: number;
   progress?: boolean;
 }
 
@@ -56,10 +60,11 @@ export function registerAlignezGenerateDataCommand(alignez: Command): void {
     .option('--repetition-penalty <r>', '> 1 discourages repeats', numberOption(Number.MIN_VALUE))
     .option('--traits-stop <text...>', 'stop strings of step 1 (default: a blank line)')
     .option('--seed <s>', 'sampling seed', intOption(0, 2 ** 32 - 1), 0)
-    .option('--batch-size <n>', 'queries per batch (1 keeps samples independent of batching and resuming)', intOption(1, 100_000), 1)
+    .option('--batch-size <n>', 'queries per batch (1 keeps samples independent of batching and resuming)', intOption(1, 4096), 1)
     .option('--max-samples <n>', 'use at most the first N samples', intOption(1))
     .option('--overwrite', 'start --out afresh instead of resuming it');
   addBackendFlag(command);
+  for (const option of engineOptions()) command.addOption(option);
   addJsonFlag(command);
   addDeprecatedFlag(command, { old: '--limit', replacement: '--max-samples' });
   addDeprecatedFlag(command, { old: '--traits-max-tokens', replacement: '--traits-max-new-tokens' });
@@ -78,7 +83,7 @@ export async function runAlignezGenerateData(options: AlignezGenerateDataOptions
   const templates = resolveTemplates(options.templates);
   let queries = readQueriesFile(options.queries);
   if (options.limit !== undefined) queries = queries.slice(0, options.limit);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
+  const { model, tokenizer } = await loadPretrained(options.model, options.backend, options);
   const progress = options.progress === false ? undefined : createProgress('generate-data', queries.length);
   let result: GeneratePreferenceDataResult;
   try {

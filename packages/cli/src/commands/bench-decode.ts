@@ -1,6 +1,7 @@
 import { type ClmDecodeBenchmark, runClmDecodeBenchmark } from '@aligndial/clm';
-import { type BackendName, createModelDecoder, initBackend, loadModel } from '@aligndial/core';
+import { AligndialError, type BackendName, type WeightsChoice, WEIGHTS_CHOICES, backendInfo, countParameters, createModelDecoder, initBackend, loadModel } from '@aligndial/core';
 import { benchmarkDecoders } from '@aligndial/core/internal';
+import { applyEngineFlags } from '../engine-flags.js';
 import type { Command } from 'commander';
 import { addBackendFlag, addDeprecatedFlag, addJsonFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
@@ -14,12 +15,21 @@ interface BenchDecodeOptions {
   warmup: number;
   rounds: number;
   backend?: BackendName | 'auto';
+  /** Storage types to compare, measured in alternating rounds: auto, f32, bf16, int8, or tfjs (Variables, no engine). */
+  weights?: string;
+  threads?: number;
   json?: boolean;
 }
 
 /** Tokens/s for prefill and decode, measured on the real forward pass with a KV cache. */
 export interface DecodeBenchmark {
   backend: string;
+  /** How the matrices were held: f32/bf16/int8 in the engine, or tfjs. */
+  weights: string;
+  /** Engine threads (absent for tfjs weights). */
+  threads?: number;
+  /** Effective prefill throughput: 2 · parameters · prompt tokens / prefill seconds. */
+  prefillGflops: number;
   promptTokens: number;
   decodeTokens: number;
   /** Rounds measured; the figures below are medians over them (as with `--adapter`). */
@@ -39,7 +49,9 @@ export function registerBenchDecodeCommand(bench: Command): void {
     .option('--tokens <n>', 'tokens to decode', intOption(1, 100_000), 128)
     .option('--prompt-length <n>', 'prompt tokens (for the prefill measurement)', intOption(1, 100_000), 32)
     .option('--warmup <n>', 'untimed decode steps first', intOption(0, 1000), 8)
-    .option('--rounds <n>', 'timed rounds (medians are reported)', intOption(1, 100), 3);
+    .option('--rounds <n>', 'timed rounds (medians are reported)', intOption(1, 100), 3)
+    .option('--weights <list>', `comma-separated storage types to compare in alternating rounds: ${WEIGHTS_CHOICES.join(', ')}, tfjs (Variables, no engine)`, 'auto')
+    .option('--threads <n>', 'engine threads (env ALIGNDIAL_THREADS; default measured)', intOption(1, 256));
   addBackendFlag(command);
   addJsonFlag(command);
   addDeprecatedFlag(command, { old: '--prompt', replacement: '--prompt-length' });
@@ -58,12 +70,14 @@ export function registerBenchDecodeCommand(bench: Command): void {
         }
         return;
       }
-      const result = await runBenchDecode(options);
-      if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      const results = await runBenchDecodeAll(options);
+      if (options.json) process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results)}\n`);
       else {
-        process.stdout.write(
-          `backend ${result.backend}, median of ${result.rounds} rounds\nprefill: ${result.promptTokens} tokens, ${result.prefillTokensPerSecond.toFixed(1)} tokens/s\ndecode:  ${result.decodeTokens} tokens, ${result.decodeTokensPerSecond.toFixed(1)} tokens/s (${result.msPerToken.toFixed(2)} ms/token)\n`,
-        );
+        for (const result of results) {
+          process.stdout.write(
+            `backend ${result.backend}, weights ${result.weights}${result.threads ? `, ${result.threads} engine threads` : ''}, median of ${result.rounds} rounds\nprefill: ${result.promptTokens} tokens, ${result.prefillTokensPerSecond.toFixed(1)} tokens/s (${result.prefillGflops.toFixed(1)} GFLOP/s)\ndecode:  ${result.decodeTokens} tokens, ${result.decodeTokensPerSecond.toFixed(1)} tokens/s (${result.msPerToken.toFixed(2)} ms/token)\n`,
+          );
+        }
       }
     });
 }
@@ -82,22 +96,53 @@ export function runBenchDecodeClm(options: BenchDecodeOptions): Promise<ClmDecod
   });
 }
 
-/** Decode speed of a plain model with core's `benchmarkDecoders` (the loop `--adapter` uses too). */
+/** Parses `--weights` for the benchmark: a comma-separated list of storage types (and `tfjs`). */
+function parseWeightsList(value: string | undefined): (WeightsChoice | 'tfjs')[] {
+  const allowed = [...WEIGHTS_CHOICES, 'tfjs'];
+  const list = (value ?? 'auto').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  for (const v of list) if (!allowed.includes(v)) throw new AligndialError(`--weights: unknown storage type "${v}"`, { hint: `Use a comma-separated list of: ${allowed.join(', ')}.` });
+  return list as (WeightsChoice | 'tfjs')[];
+}
+
+/** Decode speed for one model directory (the first `--weights` storage type). */
 export async function runBenchDecode(options: BenchDecodeOptions): Promise<DecodeBenchmark> {
+  return (await runBenchDecodeAll({ ...options, weights: parseWeightsList(options.weights)[0] }))[0];
+}
+
+/**
+ * Decode speed for each storage type in `--weights`: the models loaded side by side and measured with
+ * core's `benchmarkDecoders` (interleaved rounds, medians), so a busy machine hits them alike.
+ */
+export async function runBenchDecodeAll(options: BenchDecodeOptions): Promise<DecodeBenchmark[]> {
   const info = await initBackend(options.backend);
-  const model = loadModel(options.model);
+  applyEngineFlags({ threads: options.threads });
+  const kinds = parseWeightsList(options.weights);
+  const models = kinds.map((k) => loadModel(options.model, { weights: k === 'tfjs' ? undefined : k }));
   try {
-    const [timing] = benchmarkDecoders([{ label: 'model', make: () => createModelDecoder(model) }], model.config.vocabSize, options);
-    return {
-      backend: info.name,
-      promptTokens: options.prompt,
-      decodeTokens: options.tokens,
-      rounds: options.rounds,
-      prefillTokensPerSecond: timing.prefillTokensPerSecond,
-      decodeTokensPerSecond: timing.decodeTokensPerSecond,
-      msPerToken: timing.msPerToken,
-    };
+    const timings = benchmarkDecoders(
+      models.map((model, i) => ({ label: kinds[i], make: () => createModelDecoder(model) })),
+      models[0].config.vocabSize,
+      options,
+    );
+    const params = countParameters(models[0].config);
+    const threads = backendInfo()?.engine?.threads;
+    return models.map((model, i) => {
+      const storage = model.weightStorage;
+      const t = timings[i];
+      return {
+        backend: info.name,
+        weights: storage ?? 'tfjs',
+        ...(storage && threads ? { threads } : {}),
+        promptTokens: options.prompt,
+        decodeTokens: options.tokens,
+        rounds: options.rounds,
+        prefillTokensPerSecond: t.prefillTokensPerSecond,
+        prefillGflops: (2 * params * t.prefillTokensPerSecond) / 1e9,
+        decodeTokensPerSecond: t.decodeTokensPerSecond,
+        msPerToken: t.msPerToken,
+      };
+    });
   } finally {
-    model.dispose();
+    for (const model of models) model.dispose();
   }
 }

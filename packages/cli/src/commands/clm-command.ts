@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerClmDistillCommand } from './clm-distill.js';
 import { registerClmExpandCommand } from './clm-expand.js';
 import { registerClmExportCommand } from './clm-export.js';
 import { registerClmTrainCommand } from './clm-train.js';
@@ -11,4 +12,5 @@ export function registerClmCommand(program: Command): void {
   registerClmExpandCommand(clm);
   registerClmTrainCommand(clm);
   registerClmExportCommand(clm);
+  registerClmDistillCommand(clm);
 }

@@ -1,9 +1,10 @@
-import { applyAdapter, clmTrainingRecord, createClmTrainer, expandModel, saveAdapter } from '@aligndial/clm';
+import { Tokenizer, initBackend, loadModel, loadModelConfig } from '@aligndial/core';
+import { applyEngineFlags } from '../engine-flags.js';
+import { addedLayerParameters, applyAdapter, clmTrainingRecord, createClmTrainer, expandModel, readAdapterManifest, saveAdapter } from '@aligndial/clm';
 import type { Command } from 'commander';
-import { loadPretrained } from '../load-pretrained.js';
 import { intOption } from '../option-parsers.js';
 import { addDeprecatedFlag, addWeightsMismatchFlag, printResult } from '../flag-vocabulary.js';
-import { checkTrainFlags, formatTrainSummary, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
+import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 import type { DpoTrainCommandOptions, DpoTrainSummary } from './dpo-train.js';
 import { addPreferenceTrainingFlags } from './training-flags.js';
 
@@ -50,7 +51,17 @@ export function registerClmTrainCommand(clm: Command): void {
 export async function runClmTrain(options: ClmTrainCommandOptions, stderr: NodeJS.WritableStream = process.stderr): Promise<ClmTrainSummary> {
   const started = performance.now();
   checkTrainFlags(options);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
+  // The memory plan comes before the weights: config, data, and the added layers (all that trains).
+  const backend = await initBackend(options.backend);
+  applyEngineFlags(options);
+  const config = loadModelConfig(options.model);
+  const tokenizer = Tokenizer.fromDir(options.model);
+  const maxLength = options.maxLength ?? Math.min(1024, config.maxPositionEmbeddings);
+  const data = await preparePreferences(options, tokenizer, maxLength, stderr);
+  const added = options.adapter ? readAdapterManifest(options.adapter).numAddedLayers : options.layers;
+  const trainable = { parameters: addedLayerParameters(config, added), trainsEmbedding: false };
+  const memory = planPreferenceTraining(options, { ...config, numLayers: config.numLayers + added }, data, trainable, backend.name, stderr);
+  const model = loadModel(options.model, { weights: options.weights ?? 'auto' });
   let clm;
   try {
     clm = options.adapter
@@ -61,15 +72,13 @@ export async function runClmTrain(options: ClmTrainCommandOptions, stderr: NodeJ
     throw error;
   }
   try {
-    const maxLength = options.maxLength ?? Math.min(1024, model.config.maxPositionEmbeddings);
-    const data = await preparePreferences(options, tokenizer, maxLength, stderr);
     const progress = trainingProgress('clm', 'reference log-probs (λ = 0)');
     const trainerOptions = {
       train: data.train,
       eval: data.eval,
       padTokenId: tokenizer.padTokenId ?? model.config.padTokenId ?? 0,
       outputDir: options.out,
-      config: trainerConfigFromFlags(options),
+      config: { ...trainerConfigFromFlags(options), gradientCheckpointing: memory.checkpointing },
       onReferenceProgress: progress.onReferenceProgress,
       onStep: progress.onStep,
     };
@@ -83,8 +92,8 @@ export async function runClmTrain(options: ClmTrainCommandOptions, stderr: NodeJ
     }
     const record = clmTrainingRecord(trainerOptions, result, { data: options.data, maxLength, ...(options.adapter ? { startAdapter: options.adapter } : {}) });
     saveAdapter(clm, options.out, { baseSource: options.model, training: record });
-    const trainable = [...clm.addedParameters().values()].reduce((n, v) => n + v.size, 0);
-    return { ...trainSummary(options.out, result, data, trainable, started), addedLayers: clm.numAdded };
+    const trainableParameters = [...clm.addedParameters().values()].reduce((n, v) => n + v.size, 0);
+    return { ...trainSummary(options.out, result, data, trainableParameters, started, memory), addedLayers: clm.numAdded };
   } finally {
     clm.dispose();
   }

@@ -1,17 +1,29 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BackendName, saveModel, writeFileAtomic, writeJsonFile } from '@aligndial/core';
+import {
+  type BackendName,
+  type GradientCheckpointingMode,
+  type MemoryPlan,
+  Tokenizer,
+  initBackend,
+  loadModel,
+  loadModelConfig,
+  saveModel,
+  writeFileAtomic,
+  writeJsonFile,
+} from '@aligndial/core';
 import {
   type ChatTemplateMode,
   DpoTrainer,
   type DpoConfig,
   type PreferenceLossType,
   parseTrainableSpec,
+  trainableFromConfig,
 } from '@aligndial/dpo';
 import type { Command } from 'commander';
-import { loadPretrained } from '../load-pretrained.js';
+import { type EngineFlags, applyEngineFlags } from '../engine-flags.js';
 import { printResult } from '../flag-vocabulary.js';
-import { checkTrainFlags, formatTrainSummary, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
+import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 import { addPreferenceTrainingFlags } from './training-flags.js';
 
 export interface DpoTrainCommandOptions {
@@ -43,9 +55,16 @@ export interface DpoTrainCommandOptions {
   evalRatio: number;
   evalSteps: number;
   chatTemplate: ChatTemplateMode;
+  /** End completions with EOS (`--no-append-eos` turns it off). */
+  appendEos: boolean;
   skipInvalid?: boolean;
   resume?: boolean;
   backend?: BackendName | 'auto';
+  /** `--weights` / `--threads` (engine-flags.ts). */
+  weights?: EngineFlags['weights'];
+  threads?: number;
+  /** `auto` (default): on when the memory plan says the plain step does not fit. */
+  gradientCheckpointing: GradientCheckpointingMode;
 }
 
 /** What `aligndial dpo train` prints (one JSON line) when it is done. */
@@ -62,6 +81,8 @@ export interface DpoTrainSummary {
   final: Record<string, number>;
   eval?: Record<string, number>;
   seconds: number;
+  /** The memory plan made before training (bytes), and whether checkpointing ran. */
+  memoryPlan: MemoryPlan & { budget: number };
 }
 
 /** Tokenizer files copied next to the trained weights, when the model directory has them. */
@@ -99,9 +120,15 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
   const started = performance.now();
   checkTrainFlags(options);
   const trainable = parseTrainableSpec(options.trainable);
-  const { model, tokenizer } = await loadPretrained(options.model, options.backend);
-  const maxLength = options.maxLength ?? Math.min(1024, model.config.maxPositionEmbeddings);
+  // Everything the memory plan needs comes before the weights: the config, the data and the trainable set.
+  const backend = await initBackend(options.backend);
+  applyEngineFlags(options);
+  const config = loadModelConfig(options.model);
+  const tokenizer = Tokenizer.fromDir(options.model);
+  const maxLength = options.maxLength ?? Math.min(1024, config.maxPositionEmbeddings);
   const data = await preparePreferences(options, tokenizer, maxLength, stderr);
+  const memory = planPreferenceTraining(options, config, data, trainableFromConfig(config, trainable), backend.name, stderr);
+  const model = loadModel(options.model, { weights: options.weights ?? 'auto' });
   const progress = trainingProgress('dpo', 'reference log-probs');
   const trainer = new DpoTrainer({
     model,
@@ -109,7 +136,7 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
     eval: data.eval,
     padTokenId: tokenizer.padTokenId ?? model.config.padTokenId ?? 0,
     outputDir: options.out,
-    config: { ...trainerConfigFromFlags(options), trainable },
+    config: { ...trainerConfigFromFlags(options), trainable, gradientCheckpointing: memory.checkpointing },
     onReferenceProgress: progress.onReferenceProgress,
     onStep: progress.onStep,
   });
@@ -125,5 +152,5 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
   writeJsonFile(join(options.out, 'dpo_config.json'), { ...trainer.config, model: options.model, data: options.data, maxLength });
   const trainableParameters = [...trainer.trainable.values()].reduce((n, v) => n + v.size, 0);
   model.dispose();
-  return trainSummary(options.out, result, data, trainableParameters, started);
+  return trainSummary(options.out, result, data, trainableParameters, started, memory);
 }

@@ -47,6 +47,29 @@ describe('aligndial eval compare + report (rule judges)', () => {
     expect(markdown.stdout).toMatch(/\| Net Win \(Δ = W − L\) \| 25\.0 \|/);
   });
 
+  it('--template arena-hard judges both orders and reports the Bradley–Terry win rate; alpaca-eval the LC win rate', async () => {
+    const out = join(tmp.dir, 'ah.jsonl');
+    const run = await runEvalCli(['compare', '--a', a, '--b', b, '--judge', 'rule:length', '--template', 'arena-hard', '--out', out]);
+    expect(run.code).toBe(0);
+    const records = lines(out);
+    expect(records[0].calls.map((c: { order: string; label: string }) => [c.order, c.label])).toEqual([
+      ['BA', 'B>A'],
+      ['AB', 'A>B'],
+    ]);
+    const json = JSON.parse((await runEvalCli(['report', '--judgments', out, '--json'])).stdout);
+    // rule:length: 2 pairs won in both games, 1 lost in both, 1 tie in both → P = (2·4 + 2) / (2·8).
+    expect(json.arenaHard).toMatchObject({ battles: 8, games: 8, droppedGames: 0, rounds: 100 });
+    expect(json.arenaHard.winRate).toBeCloseTo(62.5, 10);
+    const md = (await runEvalCli(['report', '--judgments', out])).stdout;
+    expect(md).toMatch(/\| Arena-Hard win rate \(Bradley–Terry\) \| 62\.5 \| \[/);
+
+    const ae = join(tmp.dir, 'ae.jsonl');
+    expect((await runEvalCli(['compare', '--a', a, '--b', b, '--judge', 'rule:length', '--template', 'alpaca-eval', '--out', ae])).code).toBe(0);
+    const aeJson = JSON.parse((await runEvalCli(['report', '--judgments', ae, '--json'])).stdout);
+    expect(aeJson.alpacaEval).toMatchObject({ winRate: 62.5, nWins: 2, nWinsBase: 1, nDraws: 1, nTotal: 4 });
+    expect(aeJson.lcWinRate).toBe(aeJson.alpacaEval.lcWinRate);
+  });
+
   it('counts unparsable verdicts as errors (not ties) and swap disagreement as ties', async () => {
     // Always prefers position 1 (so under --swap every pair is inconsistent → tie), except Q3: garbage.
     const rule = join(tmp.dir, 'first.mjs');
@@ -91,7 +114,7 @@ describe('aligndial eval compare + report (rule judges)', () => {
   it.skipIf(!HAS_SHARED_DATA)('names the FastChat templates when --template is unknown', async () => {
     const run = await runEvalCli(['compare', '--a', a, '--b', b, '--judge', 'rule:length', '--template', 'pair-v9', '--data-dir', SHARED_DATA_DIR, '--out', join(tmp.dir, 'x.jsonl')]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^aligndial: error: unknown pairwise judge template "pair-v9" \(known: alignez, pair-v2, .*\)\n$/);
+    expect(run.stderr).toMatch(/^aligndial: error: unknown pairwise judge template "pair-v9" \(known: alignez, arena-hard, alpaca-eval, pair-v2, .*\)\n$/);
   });
 
   it('has help with an example', async () => {

@@ -1,5 +1,5 @@
 import type { BackendName } from '@aligndial/core';
-import { type AnswerPair, type CompareAnswersResult, compareAnswers, loadMtBench, matchAnswers, readAnswers } from '@aligndial/eval';
+import { type AnswerPair, BUILTIN_PAIR_TEMPLATES, type CompareAnswersResult, compareAnswers, loadMtBench, matchAnswers, readAnswers } from '@aligndial/eval';
 import type { Command } from 'commander';
 import { addBackendFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
@@ -34,13 +34,16 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
     .requiredOption('--b <file>', 'answers of the baseline')
     .requiredOption('--judge <spec>', JUDGE_SPEC_HELP)
     .requiredOption('--out <file>', 'judgments file to write (JSONL)')
-    .option('--swap', 'judge both orders; a disagreement counts as a tie (position-bias control)')
+    .option('--swap', 'judge both orders; a disagreement counts as a tie (position-bias control; arena-hard always judges both)')
     .option('--concurrency <n>', 'pairs judged at once', intOption(1, 256), 4)
     .option('--seed <s>', 'seed of the per-pair presentation order', intOption(0, 2 ** 32 - 1), 0)
     .option('--budget <n>', 'most judge requests this run may send (retries and re-asks count); rerun to finish', intOption(1))
     .option('--cache <file>', 'judgment cache, so a rerun pays only for what is missing (default: <out>.cache.jsonl)')
     .option('--no-cache', 'do not read or write a judgment cache')
-    .option('--template <name>', 'judge prompt: alignez (AlignEZ A.4.2) or a FastChat pairwise prompt (pair-v2, pair-v2-multi-turn, pair-math-v1, pair-math-v1-multi-turn) (default: alignez; pair-v2-multi-turn when the answers have several turns, e.g. MT-Bench)')
+    .option(
+      '--template <name>',
+      'judge prompt: alignez (AlignEZ A.4.2), arena-hard (Arena-Hard v0.1, both orders, [[A>>B]] labels), alpaca-eval (AlpacaEval 2 weighted_alpaca_eval_gpt4_turbo, logprob preference) or a FastChat pairwise prompt (pair-v2, pair-v2-multi-turn, pair-math-v1, pair-math-v1-multi-turn) (default: alignez; pair-v2-multi-turn when the answers have several turns, e.g. MT-Bench)',
+    )
     .option('--data-dir <dir>', 'data folder with mt_bench/judge_prompts.jsonl, for FastChat templates (default: ../shared/data)');
   addBackendFlag(command);
   addJsonFlag(command);
@@ -58,6 +61,12 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge openai:qwen@http://127.0.0.1:8000/v1 --out j.jsonl',
         '  aligndial eval compare --a mt-ours.jsonl --b mt-base.jsonl --judge local:DIR --template pair-v2-multi-turn --out j.jsonl',
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge rule:length --out j.jsonl   # offline',
+        '  aligndial eval compare --a ah-ours.jsonl --b ah-gpt4-0314.jsonl --judge openai:gpt-4-1106-preview --template arena-hard --out ah.jsonl',
+        '  aligndial eval compare --a ae-ours.jsonl --b ae-ref.jsonl --judge openai:gpt-4-1106-preview --template alpaca-eval --out ae.jsonl',
+        '',
+        'Protocols (docs/protocols.md): arena-hard judges each question twice (baseline shown first, then',
+        'ours first) and eval report scores the battles with Bradley–Terry; alpaca-eval asks for a 1-token',
+        'reply with top-5 logprobs and eval report gives the win rate and the length-controlled win rate.',
       ].join('\n'),
     )
     .action(async (options: EvalCompareOptions & { json?: boolean }) => {
@@ -93,7 +102,7 @@ export async function runEvalCompare(options: EvalCompareOptions): Promise<Compa
   // Read and match the answers first: input mistakes surface before any judge is set up.
   const { pairs } = matchAnswers(readAnswers(options.a), readAnswers(options.b), { aFile: options.a, bFile: options.b });
   const template = options.template ?? defaultTemplate(pairs);
-  const dataDir = template === 'alignez' ? findDataDir(options.dataDir) : requireDataDir(options.dataDir, `--template ${template}`);
+  const dataDir = BUILTIN_PAIR_TEMPLATES[template] ? findDataDir(options.dataDir) : requireDataDir(options.dataDir, `--template ${template}`);
   const references = referencesFor(template, dataDir);
   const judge = openEvalJudge(options.judge, options);
   const progress = createProgress('compare', pairs.length, { errors: 0, requests: 0 });

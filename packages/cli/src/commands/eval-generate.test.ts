@@ -73,7 +73,7 @@ describe('aligndial eval generate on a tiny random model', () => {
     expect(badDir.stderr).toContain('no such folder');
 
     const missing = await runEvalCli(['generate', '--model', model, '--prompts', join(tmp.dir, 'none.txt'), '--out', out]);
-    expect(missing).toMatchObject({ code: 1, stderr: `aligndial: error: ${join(tmp.dir, 'none.txt')}: file not found\n` });
+    expect(missing).toMatchObject({ code: 1, stderr: `aligndial: error: ${join(tmp.dir, 'none.txt')}: prompts file not found\n` });
 
     const limit = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--max-samples', '0', '--out', out]);
     expect(limit.code).toBe(2);

@@ -4,6 +4,7 @@ import {
   type JudgmentReport,
   formatGradeReport,
   formatJudgmentReport,
+  readInstructionDifficulty,
   readJsonl,
   reportGrades,
   reportJudgments,
@@ -17,6 +18,8 @@ export interface EvalReportOptions {
   judgments: string;
   json?: boolean;
   seed: number;
+  /** AlpacaEval's instruction_difficulty.csv, for the LC GLM's difficulty term. */
+  instructionDifficulty?: string;
 }
 
 /** What `eval report` found in the file: pairwise judgments or MT-Bench grades. */
@@ -27,7 +30,8 @@ export function registerEvalReportCommand(evalCommand: Command): void {
     .command('report')
     .description('Summarise a judgments file (W/L/T %, Net Win Δ with 95% CI, win rate, LC win rate) or a grades file (MT-Bench means per turn and category).')
     .requiredOption('--judgments <file>', 'judgments (from eval compare) or grades (from eval grade); told apart by content')
-    .option('--seed <s>', 'bootstrap seed for the 95% intervals', intOption(0, 2 ** 32 - 1), 0);
+    .option('--seed <s>', 'bootstrap seed for the 95% intervals', intOption(0, 2 ** 32 - 1), 0)
+    .option('--instruction-difficulty <csv>', "AlpacaEval's instruction_difficulty.csv (index,difficulty): adds the difficulty term to the LC win rate's GLM");
   addJsonFlag(command);
   command
     .addHelpText(
@@ -36,6 +40,10 @@ export function registerEvalReportCommand(evalCommand: Command): void {
         '',
         'JSON for judgments: {"n","winRate","loseRate","tieRate","errorRate","netWin","ci95":{"netWin":[lo,hi],...},',
         '"winRateTiesHalf","lcWinRate",...}, all in percent; W, L and T are over judged pairs, errors over all pairs.',
+        'Judged with --template arena-hard the report adds "arenaHard" (Bradley–Terry win rate against the',
+        'baseline with a 100-round bootstrap 95% CI); with --template alpaca-eval it adds "alpacaEval" (win',
+        'rate from the soft preferences, its standard error, and the length-controlled win rate). Formulas:',
+        'docs/protocols.md.',
         'JSON for grades: {"mean","n","total","errors","errorRate","turns":{...},"categories":{...}}.',
         '',
         'Examples:',
@@ -76,7 +84,8 @@ export function runEvalReport(options: EvalReportOptions): EvalReport {
   if (detectReportKind(options.judgments) === 'grades') {
     return { kind: 'grades', report: { file: options.judgments, ...reportGrades(options.judgments) } };
   }
-  const r = reportJudgments(options.judgments, { seed: options.seed });
+  const difficulty = options.instructionDifficulty ? readInstructionDifficulty(options.instructionDifficulty) : undefined;
+  const r = reportJudgments(options.judgments, { seed: options.seed, difficulty });
   // The fields the issue names come first; the rest of the report follows.
   const { n, winRate, loseRate, tieRate, errorRate, netWin, ci95, ...rest } = r;
   return { kind: 'judgments', report: { n, winRate, loseRate, tieRate, errorRate, netWin, ci95, ...rest } };

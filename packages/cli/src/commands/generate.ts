@@ -1,4 +1,4 @@
-import type { BackendName, ChatMessage, GenerateResult } from '@aligndial/core';
+import { type WeightsChoice, type BackendName, type ChatMessage, type GenerateResult, backendInfo } from '@aligndial/core';
 import type { Command } from 'commander';
 import { openModelSession } from '../model-session.js';
 import { addModelSessionFlags } from '../model-session-flags.js';
@@ -19,6 +19,8 @@ export interface GenerateCommandOptions {
   seed: number;
   stop?: string[];
   backend?: BackendName | 'auto';
+  weights?: WeightsChoice;
+  threads?: number;
   json?: boolean;
 }
 
@@ -29,6 +31,10 @@ export interface GenerateJson {
   text: string;
   finishReason: string;
   backend: string;
+  /** The matmul engine running the frozen weights (absent when they are tfjs tensors, e.g. on node-gpu). */
+  engine?: { name: string; threads: number; threadsSource: string };
+  /** How the weight matrices are held: f32 / bf16 / int8 in the engine, or `tfjs` (float32 tfjs Variables). */
+  weights: string;
   tokensPerSecond: number;
   prefillSeconds: number;
   decodeSeconds: number;
@@ -67,6 +73,7 @@ export async function runGenerate(options: GenerateCommandOptions, out: NodeJS.W
   const session = await openModelSession(options);
   const { defaults, backend } = session;
   if (options.chat) warnIfNoChatTemplate(session.tokenizer, options.model, '--chat');
+  const weightStorage = session.model.weightStorage;
   const prompt: string | ChatMessage[] = options.chat
     ? [...(options.system ? [{ role: 'system', content: options.system }] : []), { role: 'user', content: options.prompt }]
     : options.prompt;
@@ -95,6 +102,7 @@ export async function runGenerate(options: GenerateCommandOptions, out: NodeJS.W
     text: sequence.text ?? '',
     finishReason: sequence.finishReason,
     backend: backend.name,
+    ...engineReport(weightStorage),
     tokensPerSecond: round(result.tokensPerSecond, 2),
     prefillSeconds: round(result.prefillSeconds, 4),
     decodeSeconds: round(result.decodeSeconds, 4),
@@ -102,6 +110,14 @@ export async function runGenerate(options: GenerateCommandOptions, out: NodeJS.W
   if (options.json) out.write(`${JSON.stringify(json)}\n`);
   else out.write('\n');
   return json;
+}
+
+function engineReport(storage: string | undefined): Pick<GenerateJson, 'engine' | 'weights'> {
+  const engine = storage ? backendInfo()?.engine : undefined;
+  return {
+    ...(engine ? { engine: { name: engine.name, threads: engine.threads, threadsSource: engine.threadsSource } } : {}),
+    weights: storage ?? 'tfjs',
+  };
 }
 
 function round(x: number, digits: number): number {

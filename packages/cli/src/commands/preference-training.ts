@@ -1,4 +1,4 @@
-import { AligndialError, type Tokenizer } from '@aligndial/core';
+import { AligndialError, type ModelConfig, type ResolvedMemoryPlan, type Tokenizer, resolveMemoryPlan } from '@aligndial/core';
 import { listCheckpoints } from '@aligndial/core/internal';
 import { type DpoConfig, type DpoLogRecord, type DpoTrainResult, type TokenizedPreference, readPreferenceFile, splitTrainEval, tokenizePreferences } from '@aligndial/dpo';
 import { UsageError } from '../cli-error.js';
@@ -34,7 +34,13 @@ export async function preparePreferences(
   maxLength: number,
   stderr: NodeJS.WritableStream,
 ): Promise<PreparedPreferences> {
-  const tokenizeOptions = { maxLength, maxPromptLength: options.maxPromptLength, chatTemplate: options.chatTemplate, skipInvalid: options.skipInvalid };
+  const tokenizeOptions = {
+    maxLength,
+    maxPromptLength: options.maxPromptLength,
+    chatTemplate: options.chatTemplate,
+    skipInvalid: options.skipInvalid,
+    appendEos: options.appendEos,
+  };
   const data = await readPreferenceFile(options.data, { skipInvalid: options.skipInvalid, maxSamples: options.maxSamples });
   const tokenized = tokenizePreferences(data.examples, tokenizer, tokenizeOptions);
   let skipped = [...data.skipped, ...tokenized.skipped];
@@ -75,6 +81,43 @@ export function trainerConfigFromFlags(options: TrainFlags): Partial<DpoConfig> 
     loggingSteps: options.loggingSteps,
     evalSteps: options.evalSteps,
   };
+}
+
+/**
+ * The memory plan of the run the flags describe, made before any weight is read: the longest
+ * micro-batch the data can form, the trainable set and AdamW. Prints its one line on stderr, decides
+ * `--gradient-checkpointing auto`, and refuses (AligndialError) a run that cannot fit.
+ */
+export function planPreferenceTraining(
+  options: TrainFlags,
+  config: ModelConfig,
+  data: PreparedPreferences,
+  trainable: { parameters: number; trainsEmbedding: boolean },
+  backend: string,
+  stderr: NodeJS.WritableStream,
+): ResolvedMemoryPlan {
+  let length = 2;
+  let longestCompletions = 0;
+  for (const p of [...data.train, ...data.eval]) {
+    length = Math.max(length, p.promptIds.length + Math.max(p.chosenIds.length, p.rejectedIds.length));
+    longestCompletions = Math.max(longestCompletions, p.chosenIds.length + p.rejectedIds.length);
+  }
+  const pairs = Math.min(options.batchSize, data.train.length);
+  const resolved = resolveMemoryPlan(
+    {
+      config,
+      rows: 2 * pairs,
+      length,
+      scoredPositions: pairs * longestCompletions,
+      trainableParameters: trainable.parameters,
+      trainsEmbedding: trainable.trainsEmbedding,
+    },
+    options.gradientCheckpointing,
+    backend,
+    { what: `training ${pairs} pair(s) × ${length} tokens per micro-batch` },
+  );
+  stderr.write(`${resolved.line}\n`);
+  return resolved;
 }
 
 /** Progress bars for the reference pass and the training steps (loss, accuracy, margin). */
@@ -119,6 +162,7 @@ export function trainSummary(
   data: PreparedPreferences,
   trainableParameters: number,
   startedAt: number,
+  memory: ResolvedMemoryPlan,
 ): DpoTrainSummary {
   const trainLines = result.log.filter((r) => 'loss' in r);
   return {
@@ -134,5 +178,6 @@ export function trainSummary(
     final: (trainLines.at(-1) ?? {}) as Record<string, number>,
     eval: result.eval,
     seconds: Math.round((performance.now() - startedAt) / 10) / 100,
+    memoryPlan: { ...memory.plan, budget: memory.budget.bytes },
   };
 }

@@ -1,16 +1,14 @@
 import { basename, resolve } from 'node:path';
-import type { BackendName } from '@aligndial/core';
 import type { Command } from 'commander';
-import { type ModelSession, openModelSession } from '../model-session.js';
+import { type ModelSession, type ModelSessionOptions, openModelSession } from '../model-session.js';
 import { addModelSessionFlags } from '../model-session-flags.js';
 import { addDeprecatedFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { type RunningServer, startServer } from '../serve/server.js';
 import type { RequestRecord } from '../serve/types.js';
 
-export interface ServeCommandOptions {
-  model: string;
-  backend?: BackendName | 'auto';
+/** Options of `aligndial serve`: the model session's (model, adapter or aligned model, λ, edits) and the server's. */
+export interface ServeCommandOptions extends ModelSessionOptions {
   host: string;
   port: number;
   apiKey?: string;
@@ -20,10 +18,10 @@ export interface ServeCommandOptions {
   maxNewTokens: number;
   maxBodyBytes: number;
   shutdownGrace: number;
-  /** Default λ for requests that send none (the flag may come from addModelSessionFlags). */
-  lambda?: number;
-  /** Default AlignEZ strength (the flag may come from addModelSessionFlags). */
-  editStrength?: number;
+  /** Browser origins allowed to call the API (`--allow-origin`, repeatable or comma-separated). */
+  allowOrigin?: string[];
+  /** Seconds a client may take to send its whole request (default 30). */
+  requestTimeout?: number;
   quiet?: boolean;
 }
 
@@ -39,11 +37,17 @@ export function registerServeCommand(program: Command): void {
     .option('--max-new-tokens <n>', 'tokens to generate at most, per request (its max_tokens may ask for fewer)', intOption(0, 1_000_000), 1024)
     .option('--max-body-bytes <n>', 'largest request body; larger gets HTTP 413', intOption(1024), 1024 * 1024)
     .option('--shutdown-grace <seconds>', 'on Ctrl-C/SIGTERM, how long the running answer may finish', numberOption(0), 10)
+    .option(
+      '--allow-origin <origin>',
+      'let web pages from this origin (e.g. http://localhost:3000) call the API; repeatable. Other sites\' pages get HTTP 403 (cross-origin and DNS-rebinding protection)',
+      (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((o) => o.trim()).filter(Boolean)],
+    )
+    .option('--request-timeout <seconds>', 'time a client may take to send its whole request (then HTTP 408); answers may take longer', numberOption(1), 30)
     .option('--quiet', 'do not log requests');
   // The lead's session flags may define the steering defaults already; add them only if not.
   const has = (flag: string) => command.options.some((o) => o.long === flag);
   addDeprecatedFlag(command, { old: '--max-tokens', replacement: '--max-new-tokens' });
-  if (!has('--lambda')) command.option('--lambda <λ>', 'λ for requests that send none (0 base, 1 aligned, > 1 extrapolate; needs a CLM adapter)', numberOption());
+  if (!has('--lambda')) command.option('--lambda <λ>', 'λ for requests that send none (0 base, 1 aligned, > 1 extrapolate; needs --adapter or --aligned-model)', numberOption());
   if (!has('--edit-strength')) command.option('--edit-strength <s>', 'AlignEZ strength for requests that send none (needs AlignEZ edits)', numberOption());
   command
     .addHelpText(
@@ -92,6 +96,8 @@ export async function runServe(
       maxQueue: options.maxQueue,
       maxTokens: options.maxNewTokens,
       maxBodyBytes: options.maxBodyBytes,
+      allowOrigins: options.allowOrigin,
+      requestTimeoutMs: (options.requestTimeout ?? 30) * 1000,
       // The session's defaults (λ = 1 with an adapter unless --lambda says otherwise; edits on with --edits).
       defaultSteering: {
         lambda: session.steeringSupport.lambda ? session.defaultSteering.lambda : undefined,
@@ -108,7 +114,7 @@ export async function runServe(
   const loopback = /^(127\.|::1$|localhost$)/.test(options.host);
   stderr.write(
     `aligndial serve: "${state.modelId}" (${session.backend.name}) on ${server.url}\n` +
-      `  chat page ${server.url}/   API ${server.url}/v1   λ ${state.support.lambda ? `default ${state.defaultSteering.lambda ?? 'none'}` : 'unavailable (no CLM adapter)'}` +
+      `  chat page ${server.url}/   API ${server.url}/v1   λ ${state.support.lambda ? `default ${state.defaultSteering.lambda ?? 'none'}` : 'unavailable (no --adapter or --aligned-model)'}` +
       `   AlignEZ ${state.support.alignez ? 'available' : 'unavailable'}\n` +
       (!loopback && !state.options.apiKey ? `  warning: listening on ${options.host} without --api-key: anyone who can reach this port can use the model\n` : '') +
       '  Ctrl-C to stop\n',

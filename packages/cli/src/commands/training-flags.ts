@@ -1,5 +1,6 @@
 import { type PreferenceLossType, PREFERENCE_LOSS_TYPES } from '@aligndial/dpo';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { addEngineFlags } from '../engine-flags.js';
 import { addBackendFlag, addJsonFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 
@@ -57,8 +58,15 @@ export const PREFERENCE_TRAINING_FLAGS: readonly TrainingFlag[] = [
   { flags: '--eval-ratio <r>', description: 'hold out this fraction of the data for eval', parse: numberOption(0, 0.9), default: 0 },
   { flags: '--eval-steps <n>', description: 'evaluate every N steps (0 = only at the end)', parse: intOption(0), default: 0 },
   { flags: '--chat-template <mode>', description: 'auto: messages via the chat template, strings concatenated', choices: ['auto', 'always', 'never'], default: 'auto' },
+  { flags: '--no-append-eos', description: 'leave completions without EOS (default: append EOS to completions that have none; off for truncated or continuation data)' },
   { flags: '--skip-invalid', description: 'drop invalid rows (reported) instead of stopping at the first one' },
   { flags: '--resume', description: 'continue from the newest checkpoint in --out' },
+  {
+    flags: '--gradient-checkpointing <mode>',
+    description: 'recompute each layer in the backward pass instead of keeping its activations (about 1/3 slower, far less memory); auto: on when the memory plan needs it',
+    choices: ['auto', 'on', 'off'],
+    default: 'auto',
+  },
 ];
 
 /** Adds every flag of {@link PREFERENCE_TRAINING_FLAGS} to `command` (help, parser, default from the table). */
@@ -71,5 +79,6 @@ export function addPreferenceTrainingFlags(command: Command): Command {
     command.addOption(option);
   }
   addBackendFlag(command);
+  addEngineFlags(command);
   return addJsonFlag(command);
 }

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { bearerKey } from './auth.js';
 import { handleGeneration } from './completion-handler.js';
 import { ApiError, toApiError } from './errors.js';
+import { originGuard } from './origin-guard.js';
 import { CHAT_PAGE_CSP, CHAT_PAGE_HTML } from './page.js';
 import { type ServeState, aliasList, createServeState } from './state.js';
 import type { ServeAppOptions } from './types.js';
@@ -28,6 +29,8 @@ export function createServeApp(options: ServeAppOptions): ServeApp {
     return c.json(e.body, e.status);
   });
   app.notFound((c) => c.json(new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, 'not_found').body, 404));
+  // First, before any route: a foreign Host (DNS rebinding) or a cross-site page gets 403 for every path.
+  if (options.origin) app.use('*', originGuard(options.origin));
 
   app.get('/', (c) =>
     c.html(CHAT_PAGE_HTML, 200, {

@@ -14,10 +14,14 @@ import {
 } from './openai-format.js';
 import type { Release } from './queue.js';
 import { type GenerationJob, runGeneration } from './run-generation.js';
-import { type GenerationRequest, parseChatCompletionRequest, parseCompletionRequest, parseJsonText } from './schemas.js';
+import { readJsonBody } from './request-body.js';
+import { type GenerationRequest, parseChatCompletionRequest, parseCompletionRequest } from './schemas.js';
 import { type ServeState, aliasList } from './state.js';
 import { resolveSteering } from './steering.js';
 import type { RequestRecord } from './types.js';
+
+/** Characters per token assumed when the session's tokenizer cannot say (its longest token is rarely longer). */
+const FALLBACK_CHARS_PER_TOKEN = 64;
 
 /** nginx's "client closed request": logged when a client leaves before its answer. */
 const CLIENT_CLOSED = 499;
@@ -46,7 +50,7 @@ export async function handleGeneration(c: Context, state: ServeState, kind: 'cha
   let release: Release | undefined;
   try {
     if (state.shuttingDown) throw new ApiError(503, 'the server is shutting down', 'server_shutting_down');
-    const request = parseRequest(kind, parseJsonText(await c.req.text()));
+    const request = parseRequest(kind, await readJsonBody(c));
     record.stream = request.stream;
     if (!state.modelIds.includes(request.model)) {
       const also = state.modelIds.length > 1 ? ` (also as ${aliasList(state)})` : '';
@@ -160,8 +164,24 @@ function parseRequest(kind: 'chat' | 'completion', body: unknown): GenerationReq
   return kind === 'chat' ? parseChatCompletionRequest(body) : parseCompletionRequest(body);
 }
 
+/**
+ * Token ids of the prompt. Tokenizing is synchronous and slow (~10 µs a character), so a prompt with more
+ * characters than `contextLength` tokens can possibly span is refused *before* tokenizing: a 1 MB prompt
+ * must not freeze every other request (the health probe included) for seconds.
+ */
 function encode(state: ServeState, request: GenerationRequest): number[] {
+  const param = request.kind === 'chat' ? 'messages' : 'prompt';
   if (request.kind === 'completion' && Array.isArray(request.prompt)) return [...(request.prompt as number[])];
+  const chars = typeof request.prompt === 'string' ? request.prompt.length : (request.prompt as ChatMessage[]).reduce((n, m) => n + m.content.length, 0);
+  const budget = state.session.tokenizer.charBudget?.(state.contextLength) ?? state.contextLength * FALLBACK_CHARS_PER_TOKEN;
+  if (chars > budget) {
+    throw new ApiError(
+      400,
+      `This model's maximum context length is ${state.contextLength} tokens, but the prompt has ${chars} characters, more than ${state.contextLength} tokens can hold (${budget} characters at most). Please shorten the prompt.`,
+      'context_length_exceeded',
+      param,
+    );
+  }
   const ids = state.session.encodePrompt(request.prompt as string | ChatMessage[]);
   if (ids.length === 0) throw new ApiError(400, 'the prompt encodes to no tokens', 'invalid_value', request.kind === 'chat' ? 'messages' : 'prompt');
   return ids;

@@ -5,13 +5,16 @@ export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-export type ApiErrorStatus = 400 | 401 | 404 | 413 | 429 | 500 | 503;
+export type ApiErrorStatus = 400 | 401 | 403 | 404 | 408 | 413 | 415 | 429 | 500 | 503;
 
 const TYPES: Record<ApiErrorStatus, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
+  403: 'permission_error',
   404: 'not_found_error',
+  408: 'invalid_request_error',
   413: 'invalid_request_error',
+  415: 'invalid_request_error',
   429: 'rate_limit_error',
   500: 'server_error',
   503: 'server_error',

@@ -82,7 +82,7 @@ async function loadModel() {
   ui.alignez.disabled = !chat.alignez;
   $('lambda-control').classList.toggle('disabled', !chat.lambda);
   $('alignez-control').classList.toggle('disabled', !chat.alignez);
-  if (!chat.lambda) ui.lambdaHint.textContent = 'no CLM adapter loaded (start the server with one to dial λ)';
+  if (!chat.lambda) ui.lambdaHint.textContent = 'no CLM adapter or DeRa aligned model loaded (start the server with --adapter or --aligned-model to dial λ)';
   if (!chat.alignez) ui.alignezHint.textContent = 'no AlignEZ edits loaded';
   if (typeof m.max_model_len === 'number') ui.maxTokens.max = String(m.max_model_len);
   showControls();

@@ -1,4 +1,5 @@
-import type { ChatMessage } from '@aligndial/core';
+import { MAX_ABS_LAMBDA } from '@aligndial/clm';
+import { type ChatMessage, REPETITION_PENALTY_RANGE } from '@aligndial/core';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
 
@@ -9,6 +10,7 @@ import { ApiError } from './errors.js';
  */
 
 const finite = z.number(); // zod 4 refuses NaN and ±Infinity (JSON `1e999` parses to Infinity)
+const nonEmptyStop = z.string().min(1, { error: 'stop strings must not be empty' });
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
 const alignezSchema = z.strictObject({
@@ -24,16 +26,17 @@ const common = {
   temperature: optional(finite.min(0).max(2)),
   top_p: optional(finite.gt(0).max(1)),
   top_k: optional(z.int().min(-1)),
-  repetition_penalty: optional(finite.gt(0)),
+  repetition_penalty: optional(finite.min(REPETITION_PENALTY_RANGE.min).max(REPETITION_PENALTY_RANGE.max)),
   seed: optional(z.int()),
-  stop: optional(z.union([z.string(), z.array(z.string()).max(4)])),
+  // An empty stop string matches at once: every answer would be empty.
+  stop: optional(z.union([nonEmptyStop, z.array(nonEmptyStop).max(4)])),
   stream: optional(z.boolean()),
   stream_options: optional(z.looseObject({ include_usage: optional(z.boolean()) })),
   n: optional(z.literal(1, { error: 'only n = 1 is supported' })),
   presence_penalty: optional(z.literal(0, { error: 'presence_penalty is not supported (only 0)' })),
   frequency_penalty: optional(z.literal(0, { error: 'frequency_penalty is not supported (only 0)' })),
   max_tokens: optional(z.int().min(1)),
-  lambda: optional(finite),
+  lambda: optional(finite.min(-MAX_ABS_LAMBDA).max(MAX_ABS_LAMBDA)),
   alignez: optional(alignezSchema),
   vllm_xargs: optional(vllmXargsSchema),
   user: optional(z.string()),
@@ -95,16 +98,6 @@ export interface GenerationRequest {
   alignez: { enabled?: boolean; strength?: number };
 }
 
-/** Parses a request body's text; bad JSON is a 400 `invalid_json`. */
-export function parseJsonText(text: string): unknown {
-  if (text.trim() === '') throw new ApiError(400, 'the request body is empty; send a JSON object', 'invalid_json');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ApiError(400, `the request body is not valid JSON: ${(error as Error).message}`, 'invalid_json');
-  }
-}
-
 function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'the request body must be a JSON object', 'invalid_json');
   const result = schema.safeParse(body);
@@ -161,6 +154,9 @@ type CommonFields = Omit<GenerationRequest, 'kind' | 'prompt' | 'maxTokens'>;
 function commonFields(r: ChatCompletionRequest | CompletionRequest): CommonFields {
   const xargs = r.vllm_xargs ?? {};
   const xLambda = xargs.lambda === undefined ? undefined : xargNumber(xargs.lambda, 'lambda');
+  if (xLambda !== undefined && Math.abs(xLambda) > MAX_ABS_LAMBDA) {
+    throw new ApiError(400, `vllm_xargs.lambda: must be between -${MAX_ABS_LAMBDA} and ${MAX_ABS_LAMBDA}, got ${xLambda}`, 'invalid_value', 'vllm_xargs.lambda');
+  }
   if (r.lambda !== undefined && xLambda !== undefined && r.lambda !== xLambda) {
     throw new ApiError(400, `lambda (${r.lambda}) and vllm_xargs.lambda (${xLambda}) differ; send one of them`, 'invalid_value', 'lambda');
   }

@@ -11,6 +11,14 @@ export interface StartServerOptions extends ServeAppOptions {
   host?: string;
   /** TCP port; 0 picks a free one (default 8000). */
   port?: number;
+  /** Browser origins whose pages may call the API (`--allow-origin`); others get 403. */
+  allowOrigins?: readonly string[];
+  /**
+   * Longest time a client may take to send a whole request, headers and body (default 30 s); then it
+   * gets 408 and the connection is closed, so a client that never finishes its body cannot hold a
+   * connection forever. Answers (streams included) may take as long as they need.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface RunningServer extends ServeApp {
@@ -27,10 +35,14 @@ export interface RunningServer extends ServeApp {
 
 /** Starts the OpenAI-compatible server on host:port; resolves once it listens. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { app, state } = createServeApp(options);
   const host = options.host ?? '127.0.0.1';
+  let boundPort = options.port ?? 8000;
+  const { app, state } = createServeApp({ ...options, origin: { host, port: () => boundPort, allowOrigins: options.allowOrigins } });
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8000 }, () => {
+    // Node checks the request timers every connectionsCheckingInterval (default 30 s): keep it below the timeout.
+    const serverOptions = { requestTimeout, headersTimeout: Math.min(requestTimeout, 10_000), connectionsCheckingInterval: Math.max(50, Math.min(1000, requestTimeout / 4)) };
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8000, serverOptions }, () => {
       s.off('error', reject);
       resolve(s as Server);
     }) as Server;
@@ -38,9 +50,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       reject(new AligndialError(`cannot listen on ${host}:${options.port ?? 8000}: ${error.code ?? error.message}`, { hint: error.code === 'EADDRINUSE' ? 'choose another --port (0 = any free port)' : undefined })),
     );
   });
-  // Streams can run for minutes; never cut a request off for taking long.
-  server.requestTimeout = 0;
   const { port } = server.address() as AddressInfo;
+  boundPort = port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;
 

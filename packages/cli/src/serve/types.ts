@@ -1,5 +1,6 @@
 import type { ChatMessage, StepDecoder, TokenDecoder } from '@aligndial/core';
 import type { DecoderContext, Steering } from '../model-session.js';
+import type { OriginGuardOptions } from './origin-guard.js';
 
 export type { DecoderContext };
 
@@ -8,7 +9,11 @@ export type { DecoderContext };
  * tests pass a fake whose `createDecoder` records the steering it receives.
  */
 export interface ServeSession {
-  readonly tokenizer: TokenDecoder & { readonly eosTokenIds: readonly number[] };
+  readonly tokenizer: TokenDecoder & {
+    readonly eosTokenIds: readonly number[];
+    /** Characters that surely hold more than `tokens` tokens (core Tokenizer.charBudget): longer prompts are refused untokenized. */
+    charBudget?(tokens: number): number;
+  };
   readonly defaults: {
     eosTokenIds: readonly number[];
     temperature?: number;
@@ -72,4 +77,9 @@ export interface ServeAppOptions {
   beforeGenerate?: (record: RequestRecord) => Promise<void> | void;
   /** Records kept in `state.requests` (default 200). */
   logLimit?: number;
+  /**
+   * Where the server listens, for the Host/Origin checks against DNS rebinding and cross-site pages
+   * (startServer sets it; an app used in-process without a socket has none).
+   */
+  origin?: OriginGuardOptions;
 }

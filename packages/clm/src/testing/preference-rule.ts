@@ -1,5 +1,5 @@
 // A synthetic preference rule for tests: "use tokens from a fixed good set". Not exported from the package.
-import { Rng, type Transformer } from '@aligndial/core';
+import { Rng, type Transformer, type tf } from '@aligndial/core';
 import type { TokenizedPreference } from '@aligndial/dpo';
 import { generateWithLambda } from '../clm-decoder.js';
 import type { ClmModel } from '../clm-model.js';
@@ -21,7 +21,7 @@ export function embeddingDirectionRule(model: Transformer, options: { size: numb
   const rng = new Rng(options.seed);
   const V = model.config.vocabSize;
   const u = Array.from({ length: model.config.hiddenSize }, () => rng.normal());
-  const E = model.weights.embed.arraySync() as number[][];
+  const E = (model.weights.embed as tf.Variable).arraySync() as number[][];
   const ranked = E.map((e, t) => ({ t, s: t < 3 ? Number.NEGATIVE_INFINITY : e.reduce((a, x, i) => a + x * u[i], 0) })).sort((a, b) => b.s - a.s);
   const goodSet = new Set(ranked.slice(0, options.size).map((x) => x.t));
   const good = (t: number) => goodSet.has(t);

@@ -274,7 +274,9 @@ describe('generate and sampling', () => {
     [{ topK: 1.5 }, /topK must be a whole number ≥ 0/],
     [{ topP: 0 }, /topP must be in \(0, 1\]/],
     [{ topP: 1.5 }, /topP must be in \(0, 1\]/],
-    [{ repetitionPenalty: 0 }, /repetitionPenalty must be > 0/],
+    [{ repetitionPenalty: 0 }, /repetitionPenalty must be between 0\.01 and 100 \(1 = off\), got 0/],
+    [{ repetitionPenalty: 1e-300 }, /repetitionPenalty must be between 0\.01 and 100/],
+    [{ repetitionPenalty: 1e9 }, /repetitionPenalty must be between 0\.01 and 100/],
     [{ maxNewTokens: -1 }, /maxNewTokens must be a whole number ≥ 0/],
     [{ maxNewTokens: 2.5 }, /maxNewTokens must be a whole number ≥ 0/],
     [{ stopStrings: ['x'] }, /stopStrings need a tokenizer/],
@@ -282,6 +284,17 @@ describe('generate and sampling', () => {
     const error = await generate(fixed([0, 1]), [[1]], options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AligndialError);
     expect((error as Error).message).toMatch(pattern);
+  });
+
+  it('NaN/∞ logits are an error naming the step, row and likely cause, never a silent token 0', async () => {
+    const nanAtStep1 = new FakeDecoder(4, (row, history) => (history.length > 1 && row === 1 ? [0, Number.NaN, 1, 2] : [0, 1, 2, 3]));
+    const error = await generate(nanAtStep1, [[1], [2]], { maxNewTokens: 3, temperature: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AligndialError);
+    expect((error as Error).message).toMatch(/logits at step 1 \(row 1\) contain NaN or ∞, caused by the model's activations/);
+    const blamed = Object.assign(new FakeDecoder(4, () => [0, Infinity, 1, 2]), { nonFiniteCause: 'λ = 90' });
+    await expect(generate(blamed, [[1]], { temperature: 0 })).rejects.toThrow(/step 0 \(row 0\) contain NaN or ∞, caused by λ = 90/);
+    const processor = (l: tf.Tensor2D) => tf.mul(l, Infinity) as tf.Tensor2D;
+    await expect(generate(fixed([0, 1]), [[1]], { temperature: 0, logitsProcessor: processor })).rejects.toThrow(/caused by the logits processor/);
   });
 
   it('rejects empty prompts', async () => {

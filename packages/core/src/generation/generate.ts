@@ -1,8 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { AligndialError } from '../errors.js';
 import { tf } from '../runtime/tf.js';
+import { firstNonFinite } from '../io/dtype-convert.js';
 import { Rng } from '../util/rng.js';
-import { type SamplingOptions, sampleToken, validateSamplingOptions } from './sampling.js';
+import { type SamplingOptions, applyRepetitionPenalty, sampleToken, validateSamplingOptions } from './sampling.js';
 import type { StepDecoder } from './step-decoder.js';
 
 /** What generation needs from a tokenizer: turning ids back into text. */
@@ -145,6 +146,12 @@ export async function generate(decoder: StepDecoder, prompts: readonly (readonly
       const processed = options.logitsProcessor ? tf.tidy(() => options.logitsProcessor!(logits!, step)) : logits;
       const values = (await processed.data()) as Float32Array;
       if (processed !== logits) processed.dispose();
+      // NaN/∞ would make every comparison false and argmax pick token 0: an error naming the cause, never garbage.
+      const bad = firstNonFinite(values);
+      if (bad >= 0) {
+        const raw = processed !== logits && firstNonFinite((await logits.data()) as Float32Array) < 0;
+        throw new NonFiniteLogitsError(step, Math.floor(bad / (values.length / B)), raw ? 'the logits processor (λ mixing, a constraint or edits)' : (decoder.nonFiniteCause ?? MODEL_CAUSE));
+      }
       logits.dispose();
       logits = undefined;
       const V = values.length / B;
@@ -155,7 +162,12 @@ export async function generate(decoder: StepDecoder, prompts: readonly (readonly
           continue;
         }
         const row = values.slice(b * V, (b + 1) * V);
-        const token = sampleToken(row, options, rng, [...prompts[b], ...generated[b]]);
+        const seen = [...prompts[b], ...generated[b]];
+        if (options.repetitionPenalty !== undefined && options.repetitionPenalty !== 1) {
+          applyRepetitionPenalty(row, seen, options.repetitionPenalty);
+          if (firstNonFinite(row) >= 0) throw new NonFiniteLogitsError(step, b, `repetition_penalty ${options.repetitionPenalty}`);
+        }
+        const token = sampleToken(row, { ...options, repetitionPenalty: undefined }, rng, seen);
         generated[b].push(token);
         nextTokens.push(token);
         const full = texts ? decodeText(generated[b]) : '';
@@ -198,6 +210,21 @@ export async function generate(decoder: StepDecoder, prompts: readonly (readonly
     // Each row's first token comes from the prefill's logits; the decode steps made the rest.
     tokensPerSecond: decodeSeconds > 0 && generatedTokens > B ? (generatedTokens - B) / decodeSeconds : 0,
   };
+}
+
+const MODEL_CAUSE = "the model's activations (weights that overflow float32, or a corrupt checkpoint)";
+
+/** Generation produced NaN/∞ logits; the message names the step, the row and what is most likely to blame. */
+export class NonFiniteLogitsError extends AligndialError {
+  constructor(
+    readonly step: number,
+    readonly row: number,
+    readonly culprit: string,
+  ) {
+    super(`generation stopped: the next-token logits at step ${step} (row ${row}) contain NaN or ∞, caused by ${culprit}`, {
+      hint: 'Lower |λ| (at most 100; values near 1 are typical), use a repetition penalty near 1, or check the model weights.',
+    });
+  }
 }
 
 function firstStop(text: string, stops: readonly string[]): number | undefined {

@@ -93,7 +93,7 @@ describe('log-probabilities', () => {
       }),
     );
     // Through the model's parameters: the untied LM head gets gradient; padding tokens' embeddings none.
-    const params = [model.weights.embed, model.weights.lmHead!];
+    const params = [model.weights.embed, model.weights.lmHead!] as tf.Variable[];
     params.forEach((v) => (v.trainable = true)); // model weights are created frozen
     const { value, grads } = tf.variableGrads(() => tf.sum(sequenceLogProbs(model, batch)) as tf.Scalar, params);
     params.forEach((v) => (v.trainable = false));

@@ -1,7 +1,16 @@
 import { AligndialError } from '../errors.js';
 import type { ForwardHooks } from '../model/decoder-layer.js';
 import type { Transformer } from '../model/transformer.js';
+import { recomputeInBackward } from '../runtime/recompute.js';
 import { tf } from '../runtime/tf.js';
+
+/** Logits per LM-head chunk ([positions × vocab] float32 = 16 MiB): bounds the head's memory at any vocabulary. */
+const HEAD_CHUNK_ELEMENTS = 2 ** 22;
+
+/** Positions per LM-head chunk for a vocabulary (at least 1). */
+export function headChunkPositions(vocabSize: number): number {
+  return Math.max(1, Math.floor(HEAD_CHUNK_ELEMENTS / vocabSize));
+}
 
 /**
  * Log-probability of each target token: logits [B, T, V], targets [B, T] int32 → [B, T].
@@ -47,6 +56,8 @@ export interface SequenceLogProbOptions {
   training?: boolean;
   /** Average over completion tokens instead of summing (SimPO-style length normalisation). */
   average?: boolean;
+  /** Scored positions per LM-head chunk; default {@link headChunkPositions} of the vocabulary. */
+  headChunkSize?: number;
 }
 
 /**
@@ -54,7 +65,9 @@ export interface SequenceLogProbOptions {
  * Token t is scored by the hidden state at t − 1, so a completion token at position 0 cannot be
  * scored (sequences start with the prompt). The final norm, LM head and log-softmax run only at
  * the positions that predict a completion token: with a large vocabulary those [tokens, V] tensors
- * dominate a DPO step's time and memory, and prompt positions never need them.
+ * dominate a DPO step's time and memory, and prompt positions never need them. They run in chunks of
+ * positions, so no [tokens, V] tensor exists whole; with the model's `gradientCheckpointing` each
+ * chunk is also recomputed in the backward pass instead of kept.
  * Differentiable when called inside a gradient tape.
  */
 export function sequenceLogProbs(model: Transformer, batch: SequenceBatch, options: SequenceLogProbOptions = {}): tf.Tensor1D {
@@ -93,8 +106,21 @@ export function sequenceLogProbs(model: Transformer, batch: SequenceBatch, optio
     const hidden = model.runLayers(model.embed(ids), ctx); // [B, T, D]
     const D = hidden.shape[2];
     const picked = tf.gather(tf.reshape(hidden, [B * T, D]), tf.tensor1d(positions, 'int32')); // [N, D]
-    const logits = model.logits(tf.reshape(picked, [1, N, D]) as tf.Tensor3D, options.training); // [1, N, V]
-    const lp = tokenLogProbs(logits, tf.tensor2d([targets], [1, N], 'int32')); // [1, N]
+    const chunk = options.headChunkSize ?? headChunkPositions(V);
+    // Engine-held head matrices are frozen: only tfjs Variables are differentiated.
+    const headVariables = [model.weights.norm, model.weights.lmHead ?? model.weights.embed].filter((v): v is tf.Variable => v instanceof tf.Variable);
+    const parts: tf.Tensor[] = [];
+    for (let start = 0; start < N; start += chunk) {
+      const n = Math.min(chunk, N - start);
+      const chunkTargets = targets.slice(start, start + n);
+      const h = n === N ? picked : tf.slice(picked, [start, 0], [n, D]);
+      const run = (x: tf.Tensor) => {
+        const logits = model.logits(tf.reshape(x, [1, n, D]) as tf.Tensor3D, options.training); // [1, n, V]
+        return tf.reshape(tokenLogProbs(logits, tf.tensor2d([chunkTargets], [1, n], 'int32')), [n]);
+      };
+      parts.push(model.gradientCheckpointing ? recomputeInBackward(run, [h], headVariables) : run(h));
+    }
+    const lp = parts.length === 1 ? parts[0] : tf.concat(parts);
     const total = tf.reshape(tf.matMul(tf.tensor2d(assign, [B, N]), tf.reshape(lp, [N, 1])), [B]) as tf.Tensor1D;
     return options.average ? (tf.div(total, tf.maximum(tf.tensor1d(counts), 1)) as tf.Tensor1D) : total;
   });

@@ -17,6 +17,11 @@ export interface StepDecoder {
   next(ids: number[][], attentionMask: number[][]): tf.Tensor2D;
   /** Frees the decoder's state. */
   dispose(): void;
+  /**
+   * What is most likely to blame when this decoder's logits are NaN/∞ (e.g. "λ = 90 extrapolates …");
+   * `generate` puts it in its error. Default: the model's own activations.
+   */
+  readonly nonFiniteCause?: string;
 }
 
 /** Options for {@link createModelDecoder}. */

@@ -110,7 +110,7 @@ describe('CheckpointReader', () => {
     const dir = newDir();
     const index = join(dir, 'model.safetensors.index.json');
     writeFileSync(index, '{not json');
-    expectAligndialError(() => CheckpointReader.open(dir), /model\.safetensors\.index\.json: cannot read checkpoint index/);
+    expectAligndialError(() => CheckpointReader.open(dir), /model\.safetensors\.index\.json:1:2: invalid JSON in checkpoint index/);
     writeFileSync(index, JSON.stringify({ metadata: {} }));
     expectAligndialError(() => CheckpointReader.open(dir), /"weight_map" must be an object/);
     writeFileSync(index, JSON.stringify({ weight_map: { a: '../evil.safetensors' } }));

@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { AligndialError } from '../errors.js';
-import { bytesToFloat32, bytesToInt32 } from './dtype-convert.js';
+import { describeValue } from '../util/describe-value.js';
+import { readJsonFile } from '../util/json-file.js';
+import { bytesToInt32, bytesToWeights } from './dtype-convert.js';
 import { SafetensorsReader, tensorNotFound, type TensorInfo } from './safetensors-reader.js';
 
 /** File name of a single-file Hugging Face safetensors checkpoint. */
@@ -118,12 +120,24 @@ export class CheckpointReader {
   }
 
   /**
-   * Reads a tensor as float32, converting from F16/BF16/F64 or integer dtypes.
-   * @throws AligndialError when `name` is absent.
+   * Reads a float tensor (F32, F16, BF16 or F64) as float32 weights.
+   * @throws AligndialError when `name` is absent, has an integer dtype, or holds NaN/±∞.
    */
   readFloat32(name: string): Float32Array {
-    const reader = this.reader(name);
-    return bytesToFloat32(reader.readBytes(name), reader.info(name).dtype);
+    return this.reader(name).readFloat32(name);
+  }
+
+  /**
+   * Reads a float tensor's bytes as stored (F16/BF16 stay 16-bit), checked for a float dtype and finite values.
+   * @throws AligndialError when `name` is absent, has an integer dtype, or holds NaN/±∞.
+   */
+  readWeightBytes(name: string): Uint8Array {
+    return this.reader(name).readWeightBytes(name);
+  }
+
+  /** Bytes in the data sections of all shards: an upper bound on what the tensors can hold. */
+  get dataBytes(): number {
+    return this.shards.reduce((n, s) => n + s.dataBytes, 0);
   }
 
   /**
@@ -148,12 +162,7 @@ export class CheckpointReader {
 }
 
 function readWeightMap(index: string): Record<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(index, 'utf8'));
-  } catch (error) {
-    throw new AligndialError(`${index}: cannot read checkpoint index (${(error as Error).message})`, { cause: error });
-  }
+  const parsed = readJsonFile(index, 'checkpoint index');
   const weightMap = (parsed as { weight_map?: unknown } | null)?.weight_map;
   if (weightMap === null || typeof weightMap !== 'object' || Array.isArray(weightMap)) {
     throw new AligndialError(`${index}: "weight_map" must be an object mapping tensor names to shard files`);
@@ -161,7 +170,7 @@ function readWeightMap(index: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [tensor, shard] of Object.entries(weightMap as Record<string, unknown>)) {
     if (typeof shard !== 'string' || shard === '') {
-      throw new AligndialError(`${index}: "weight_map"."${tensor}" must be a shard file name, got ${JSON.stringify(shard)}`);
+      throw new AligndialError(`${index}: "weight_map"."${tensor}" must be a shard file name, got ${describeValue(shard)}`);
     }
     out[tensor] = shard;
   }

@@ -244,3 +244,58 @@ export function bytesToInt32(bytes: Uint8Array, dtype: SafetensorsDtype, label: 
   }
   return out;
 }
+
+/** The dtypes that hold weights; an integer tensor read as weights would load as garbage. */
+export const FLOAT_DTYPES: readonly SafetensorsDtype[] = ['F32', 'F16', 'BF16', 'F64'];
+
+/**
+ * Converts a tensor's raw bytes to float32 *weights*: the dtype must be a float type, and every value
+ * must be finite after conversion (F64 beyond the float32 range becomes ±∞ and is refused too), since one
+ * NaN or ∞ in a weight turns every logit into NaN.
+ * @param label - Names the file and tensor in error messages.
+ * @throws AligndialError for an integer/BOOL dtype or a non-finite value (naming its index).
+ */
+export function bytesToWeights(bytes: Uint8Array, dtype: SafetensorsDtype, label: string): Float32Array {
+  if (!FLOAT_DTYPES.includes(dtype)) {
+    throw new AligndialError(`${label}: has dtype ${dtype}, but weights must be a float dtype (${FLOAT_DTYPES.join(', ')})`);
+  }
+  const out = bytesToFloat32(bytes, dtype);
+  const bad = firstNonFinite(out);
+  if (bad >= 0) {
+    const what = Number.isNaN(out[bad]) ? 'NaN' : dtype === 'F64' && Number.isFinite(new Float64Array(bytes.buffer, bytes.byteOffset, out.length)[bad]) ? 'a value outside the float32 range' : String(out[bad]);
+    throw new AligndialError(`${label}: holds ${what} at element ${bad}; weights must be finite (corrupt or diverged checkpoint)`);
+  }
+  return out;
+}
+
+/**
+ * Checks a float tensor's raw bytes without converting them (for loaders that keep F16/BF16 as stored):
+ * the dtype must be a float type and no element may be NaN/±∞ (all exponent bits set).
+ * @throws AligndialError naming `label` and the first bad element, as {@link bytesToWeights} does.
+ */
+export function assertWeightBytes(bytes: Uint8Array, dtype: SafetensorsDtype, label: string): void {
+  if (dtype === 'F32' || dtype === 'F64') {
+    bytesToWeights(bytes, dtype, label);
+    return;
+  }
+  if (dtype !== 'F16' && dtype !== 'BF16') {
+    throw new AligndialError(`${label}: has dtype ${dtype}, but weights must be a float dtype (${FLOAT_DTYPES.join(', ')})`);
+  }
+  const bits = viewAsNative(bytes, dtype) as Uint16Array;
+  const exponent = dtype === 'F16' ? 0x7c00 : 0x7f80;
+  for (let i = 0; i < bits.length; i++) {
+    if ((bits[i] & exponent) === exponent) {
+      const what = (bits[i] & (dtype === 'F16' ? 0x03ff : 0x007f)) !== 0 ? 'NaN' : bits[i] & 0x8000 ? '-Infinity' : 'Infinity';
+      throw new AligndialError(`${label}: holds ${what} at element ${i}; weights must be finite (corrupt or diverged checkpoint)`);
+    }
+  }
+}
+
+/** Index of the first NaN/±∞ in `data`, or −1. */
+export function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) {
+    // x − x is 0 for finite x and NaN for NaN/±∞: one comparison per element.
+    if (data[i] - data[i] !== 0) return i;
+  }
+  return -1;
+}

@@ -1,4 +1,5 @@
 import { AligndialError } from '../errors.js';
+import { describeValue } from '../util/describe-value.js';
 
 /** Element types aligndial reads and writes in safetensors files (names as in the file format). */
 export type SafetensorsDtype =
@@ -93,17 +94,25 @@ export function readHeaderLength(prefix: Uint8Array, fileSize: number, file: str
 }
 
 /**
- * Parses and validates the JSON header: dtypes, shapes, byte lengths, bounds and overlaps.
- * Gaps between tensors are allowed (the format tolerates them); overlaps are not.
+ * Parses and validates the JSON header: dtypes, shapes, byte lengths and layout. As the reference (Rust)
+ * reader: the header is a JSON object starting with `{` (no BOM), and the tensors tile the data section
+ * exactly: no gap, no overlap, no trailing bytes. A gap or trailing bytes are what a header length off by
+ * one, or bytes inserted after the header, look like; accepting them would misread every weight.
  * @param json - The N header bytes (UTF-8 JSON, possibly space-padded).
  * @param dataLength - Bytes in the data section (file size − 8 − N).
  * @param file - Path used in error messages.
  * @throws AligndialError naming the file and the offending tensor or field.
  */
 export function parseSafetensorsHeader(json: Uint8Array, dataLength: number, file: string): SafetensorsHeader {
+  if (json[0] === 0xef && json[1] === 0xbb && json[2] === 0xbf) {
+    throw new AligndialError(`${file}: safetensors header starts with a byte-order mark (not a safetensors file, or corrupt)`);
+  }
+  if (json[0] !== 0x7b) {
+    throw new AligndialError(`${file}: safetensors header must start with "{" (not a safetensors file, or the header length is wrong)`);
+  }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(json);
   } catch {
     throw new AligndialError(`${file}: safetensors header is not valid UTF-8 (corrupt file?)`);
   }
@@ -125,7 +134,7 @@ export function parseSafetensorsHeader(json: Uint8Array, dataLength: number, fil
     entries.push(parseEntry(name, value, dataLength, file));
   }
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  checkNoOverlap(entries, file);
+  checkContiguous(entries, dataLength, file);
   return { metadata, entries };
 }
 
@@ -138,7 +147,7 @@ function parseMetadata(value: unknown, file: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (typeof v !== 'string') {
-      throw new AligndialError(`${file}: "__metadata__"."${key}" must be a string, got ${JSON.stringify(v)}`);
+      throw new AligndialError(`${file}: "__metadata__"."${key}" must be a string, got ${describeValue(v)}`);
     }
     out[key] = v;
   }
@@ -158,10 +167,10 @@ function parseEntry(name: string, value: unknown, dataLength: number, file: stri
         `${where}: unsupported dtype "${dtype}" (aligndial reads ${Object.keys(DTYPE_BYTE_SIZE).join(', ')})`,
       );
     }
-    throw new AligndialError(`${where}: unknown dtype ${JSON.stringify(dtype)}`);
+    throw new AligndialError(`${where}: unknown dtype ${describeValue(dtype)}`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new AligndialError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new AligndialError(`${where}: shape must be an array of non-negative integers, got ${describeValue(shape)}`);
   }
   if (
     !Array.isArray(offsets) ||
@@ -170,7 +179,7 @@ function parseEntry(name: string, value: unknown, dataLength: number, file: stri
     offsets[0] > offsets[1]
   ) {
     throw new AligndialError(
-      `${where}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`,
+      `${where}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${describeValue(offsets)}`,
     );
   }
   const [begin, end] = offsets as [number, number];
@@ -183,22 +192,32 @@ function parseEntry(name: string, value: unknown, dataLength: number, file: stri
   const expected = elements * DTYPE_BYTE_SIZE[dtype];
   if (end - begin !== expected) {
     throw new AligndialError(
-      `${where}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape ${JSON.stringify(shape)} of ${dtype} needs ${expected} bytes`,
+      `${where}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but shape ${describeValue(shape)} of ${dtype} needs ${expected} bytes`,
     );
   }
   return { name, dtype, shape: shape.slice(), begin, end };
 }
 
-function checkNoOverlap(sorted: readonly SafetensorsEntry[], file: string): void {
+function checkContiguous(sorted: readonly SafetensorsEntry[], dataLength: number, file: string): void {
+  let cursor = 0;
   let previous: SafetensorsEntry | undefined;
   for (const entry of sorted) {
-    // Zero-length tensors occupy no bytes, so they cannot overlap anything.
-    if (entry.begin === entry.end) continue;
-    if (previous && entry.begin < previous.end) {
+    if (entry.begin < cursor && previous) {
       throw new AligndialError(
         `${file}: tensors "${previous.name}" [${previous.begin}, ${previous.end}) and "${entry.name}" [${entry.begin}, ${entry.end}) overlap in the data section`,
       );
     }
-    previous = entry;
+    if (entry.begin > cursor) {
+      throw new AligndialError(
+        `${file}: tensor "${entry.name}" starts at data byte ${entry.begin} but the previous tensor ends at ${cursor}: the data section has a ${entry.begin - cursor}-byte gap (corrupt file or wrong header length)`,
+      );
+    }
+    cursor = entry.end;
+    if (entry.end > entry.begin) previous = entry;
+  }
+  if (cursor !== dataLength) {
+    throw new AligndialError(
+      `${file}: ${dataLength - cursor} bytes after the last tensor (the data section is ${dataLength} bytes, the tensors cover ${cursor}): corrupt file or wrong header length`,
+    );
   }
 }

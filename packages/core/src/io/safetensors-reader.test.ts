@@ -1,4 +1,5 @@
-import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,8 +38,8 @@ function expectAligndialError(fn: () => unknown, pattern: RegExp): void {
 
 describe('SafetensorsReader round trip', () => {
   const cases: Array<[SafetensorsDtype, NativeTypedArray, number[]]> = [
-    ['F64', new Float64Array([1.5, -2.25, 1e300, 0]), [2, 2]],
-    ['F32', new Float32Array([1, -2.5, 3.25, Infinity, -0, 7, 8, 9]), [2, 4]],
+    ['F64', new Float64Array([1.5, -2.25, 1e30, 0]), [2, 2]],
+    ['F32', new Float32Array([1, -2.5, 3.25, 3e38, -0, 7, 8, 9]), [2, 4]],
     ['F16', new Uint16Array([0x3c00, 0xc100, 0x7bff]), [3]],
     ['BF16', new Uint16Array([0x3f80, 0xc020, 0x4049]), [3, 1]],
     ['I64', new BigInt64Array([-(2n ** 40n), 5n]), [2]],
@@ -64,9 +65,14 @@ describe('SafetensorsReader round trip', () => {
       expect(bytes.byteOffset).toBe(0);
       expect(Array.from(reader.readFloat32('scalar'))).toEqual([42]);
       expect(reader.info('scalar').shape).toEqual([]);
-      const f = reader.readFloat32('t');
-      expect(f).toBeInstanceOf(Float32Array);
-      expect(f.length).toBe(data.length);
+      if (['F64', 'F32', 'F16', 'BF16'].includes(dtype)) {
+        const f = reader.readFloat32('t');
+        expect(f).toBeInstanceOf(Float32Array);
+        expect(f.length).toBe(data.length);
+      } else {
+        // Only float dtypes are weights: an integer tensor read as floats would load as garbage.
+        expectAligndialError(() => reader.readFloat32('t'), new RegExp(`tensor "t": has dtype ${dtype}, but weights must be a float dtype`));
+      }
     } finally {
       reader.close();
     }
@@ -151,7 +157,7 @@ describe('SafetensorsReader on corrupt files', () => {
   const f32 = (n: number) => new Uint8Array(4 * n);
 
   it('missing file', () => {
-    expectAligndialError(() => SafetensorsReader.open(join(tmp, 'nope.safetensors')), /nope\.safetensors: cannot open safetensors file \(file not found\)/);
+    expectAligndialError(() => SafetensorsReader.open(join(tmp, 'nope.safetensors')), /nope\.safetensors: safetensors file not found/);
   });
 
   it('shorter than 8 bytes', () => {
@@ -172,7 +178,9 @@ describe('SafetensorsReader on corrupt files', () => {
 
   it('bad JSON', () => {
     expectAligndialError(() => SafetensorsReader.open(rawFile('{"a": {')), /raw\.safetensors: safetensors header is not valid JSON/);
-    expectAligndialError(() => SafetensorsReader.open(rawFile('[1,2]')), /header must be a JSON object/);
+    expectAligndialError(() => SafetensorsReader.open(rawFile('[1,2]')), /header must start with "\{"/);
+    expectAligndialError(() => SafetensorsReader.open(rawFile('\ufeff{}')), /header starts with a byte-order mark/);
+    expectAligndialError(() => SafetensorsReader.open(rawFile('{"a": 1} ')), /tensor "a": header entry must be an object/);
   });
 
   it('truncated data: offsets outside the data section', () => {
@@ -194,15 +202,77 @@ describe('SafetensorsReader on corrupt files', () => {
     expectAligndialError(() => SafetensorsReader.open(path), /tensors "a" \[0, 8\) and "b" \[4, 12\) overlap/);
   });
 
-  it('gaps between tensors are allowed', () => {
-    const path = rawFile(
+  it('gaps and trailing bytes are rejected, as by the reference reader (a shifted data section misreads every weight)', () => {
+    const gap = rawFile(
       { a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] }, e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] } },
       new Uint8Array([0, 0, 0, 0, 0, 0, 0x80, 0x3f]),
+    );
+    expectAligndialError(() => SafetensorsReader.open(gap), /tensor "e" starts at data byte 4 but the previous tensor ends at 0: the data section has a 4-byte gap/);
+    const trailing = rawFile({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array([0, 0, 0x80, 0x3f, 9]));
+    expectAligndialError(() => SafetensorsReader.open(trailing), /1 bytes after the last tensor \(the data section is 5 bytes, the tensors cover 4\)/);
+  });
+
+  it('zero-length tensors anywhere in a contiguous layout are fine', () => {
+    const path = rawFile(
+      { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] } },
+      new Uint8Array([0, 0, 0x80, 0x3f]),
     );
     const r = SafetensorsReader.open(path);
     expect(Array.from(r.readFloat32('a'))).toEqual([1]);
     expect(r.readFloat32('e').length).toBe(0);
     r.close();
+  });
+
+  it('readWeightBytes keeps F16/BF16 bytes as stored and finds NaN/∞ in them', () => {
+    const path = tmpFile('weightbytes');
+    writeSafetensors(path, {
+      h: { dtype: 'F16', shape: [2], data: new Float32Array([1, -2]) },
+      b: { dtype: 'BF16', shape: [3], data: new Float32Array([1, 2, NaN]) },
+      n: { dtype: 'BF16', shape: [1], data: new Float32Array([-Infinity]) },
+    });
+    const r = SafetensorsReader.open(path);
+    expect(Array.from(new Uint16Array(r.readWeightBytes('h').buffer))).toEqual([0x3c00, 0xc000]);
+    expectAligndialError(() => r.readWeightBytes('b'), /tensor "b": holds NaN at element 2/);
+    expectAligndialError(() => r.readWeightBytes('n'), /tensor "n": holds -Infinity at element 0/);
+    r.close();
+  });
+
+  it('integer dtypes and non-finite values are not weights', () => {
+    const path = tmpFile('nonfinite');
+    writeSafetensors(path, {
+      nan: { dtype: 'F32', shape: [3], data: new Float32Array([1, NaN, 2]) },
+      inf: { dtype: 'F16', shape: [2], data: new Float32Array([1, Infinity]) },
+      big: { dtype: 'F64', shape: [1], data: new Float64Array([1e300]) },
+      ids: { dtype: 'I32', shape: [1], data: new Int32Array([1]) },
+    });
+    const r = SafetensorsReader.open(path);
+    expectAligndialError(() => r.readFloat32('nan'), /tensor "nan": holds NaN at element 1; weights must be finite/);
+    expectAligndialError(() => r.readFloat32('inf'), /tensor "inf": holds Infinity at element 1/);
+    expectAligndialError(() => r.readFloat32('big'), /tensor "big": holds a value outside the float32 range at element 0/);
+    expectAligndialError(() => r.readFloat32('ids'), /tensor "ids": has dtype I32, but weights must be a float dtype/);
+    // Loaders that keep 16-bit weights as stored get the same checks on the raw bytes.
+    expectAligndialError(() => r.readWeightBytes('inf'), /tensor "inf": holds Infinity at element 1/);
+    expectAligndialError(() => r.readWeightBytes('ids'), /has dtype I32, but weights must be a float dtype/);
+    expect(Array.from(r.readInt32('ids'))).toEqual([1]);
+    r.close();
+  });
+
+  it('a directory or a FIFO in place of the file is a clear error, not EISDIR or a hang', () => {
+    const dir = join(tmp, 'dir.safetensors');
+    mkdirSync(dir);
+    expectAligndialError(() => SafetensorsReader.open(dir), /dir\.safetensors: expected a safetensors file, found a directory/);
+    const fifo = join(tmp, 'fifo.safetensors');
+    if (spawnSync('mkfifo', [fifo]).status === 0) {
+      expectAligndialError(() => SafetensorsReader.open(fifo), /fifo\.safetensors: expected a safetensors file, found a named pipe/);
+    }
+  });
+
+  it('a 50k-deep shape or metadata value gives a short message, not a stack overflow', () => {
+    const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    const shape = rawFile(`{"w":{"dtype":"F32","shape":${deep},"data_offsets":[0,0]}}`);
+    expectAligndialError(() => SafetensorsReader.open(shape), /tensor "w": shape must be an array of non-negative integers, got \[\[\[\[/);
+    const meta = rawFile(`{"__metadata__":{"k":${deep}}}`);
+    expectAligndialError(() => SafetensorsReader.open(meta), /"__metadata__"\."k" must be a string, got \[\[\[\[/);
   });
 
   it('byte length that does not match the shape', () => {

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { AligndialError } from '../errors.js';
-import { assertLittleEndianHost, bytesToFloat32, bytesToInt32 } from './dtype-convert.js';
+import { assertLittleEndianHost, assertWeightBytes, bytesToInt32, bytesToWeights } from './dtype-convert.js';
+import { assertRegularFile } from './regular-file.js';
 import {
   parseSafetensorsHeader,
   readHeaderLength,
@@ -36,9 +37,12 @@ export class SafetensorsReader {
   private fd: number | undefined;
   private readonly entries: ReadonlyMap<string, SafetensorsEntry>;
   private readonly dataStart: number;
+  /** Bytes in the data section (the tensors tile it exactly). */
+  readonly dataBytes: number;
 
-  private constructor(path: string, fd: number, metadata: Record<string, string>, entries: readonly SafetensorsEntry[], dataStart: number) {
+  private constructor(path: string, fd: number, metadata: Record<string, string>, entries: readonly SafetensorsEntry[], dataStart: number, dataBytes: number) {
     this.path = path;
+    this.dataBytes = dataBytes;
     this.fd = fd;
     this.metadata = metadata;
     this.entries = new Map(entries.map((e) => [e.name, e]));
@@ -51,6 +55,7 @@ export class SafetensorsReader {
    */
   static open(path: string): SafetensorsReader {
     assertLittleEndianHost();
+    assertRegularFile(path, 'safetensors file');
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -64,7 +69,7 @@ export class SafetensorsReader {
       const headerLength = readHeaderLength(readAt(fd, path, 0, Math.min(8, size)), size, path);
       const dataStart = 8 + headerLength;
       const header = parseSafetensorsHeader(readAt(fd, path, 8, headerLength), size - dataStart, path);
-      return new SafetensorsReader(path, fd, { ...header.metadata }, header.entries, dataStart);
+      return new SafetensorsReader(path, fd, { ...header.metadata }, header.entries, dataStart, size - dataStart);
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -107,11 +112,22 @@ export class SafetensorsReader {
   }
 
   /**
-   * Reads a tensor as float32, converting from F16/BF16/F64 or integer dtypes.
-   * @throws AligndialError when the tensor is absent.
+   * Reads a float tensor (F32, F16, BF16 or F64) as float32 weights.
+   * @throws AligndialError when the tensor is absent, has an integer dtype, or holds NaN/±∞.
    */
   readFloat32(name: string): Float32Array {
-    return bytesToFloat32(this.readBytes(name), this.entry(name).dtype);
+    return bytesToWeights(this.readBytes(name), this.entry(name).dtype, `${this.path}: tensor "${name}"`);
+  }
+
+  /**
+   * Reads a float tensor's bytes as stored (F16/BF16 stay 16-bit), checked as {@link readFloat32} checks:
+   * a float dtype and finite values. For loaders that keep weights in their stored precision.
+   * @throws AligndialError when the tensor is absent, has an integer dtype, or holds NaN/±∞.
+   */
+  readWeightBytes(name: string): Uint8Array {
+    const bytes = this.readBytes(name);
+    assertWeightBytes(bytes, this.entry(name).dtype, `${this.path}: tensor "${name}"`);
+    return bytes;
   }
 
   /**

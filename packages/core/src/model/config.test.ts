@@ -63,8 +63,19 @@ describe('parseModelConfig', () => {
     ['head_dim', 7, /field "head_dim" must be an even integer/],
     ['hidden_act', 'gelu', /field "hidden_act" "gelu" is not supported \(only silu\)/],
     ['eos_token_id', 'x', /field "eos_token_id" must be a token id or a list of ids/],
+    ['num_hidden_layers', 10_000_000, /field "num_hidden_layers" is 10000000, above the limit of 1024/],
+    ['vocab_size', 1e9, /field "vocab_size" is 1000000000, above the limit of 4194304/],
+    ['hidden_size', 1 << 20, /field "hidden_size" is 1048576, above the limit of 65536/],
+    ['max_position_embeddings', 2 ** 40, /field "max_position_embeddings" is 1099511627776, above the limit/],
+    ['rope_scaling', 'yes', /field "rope_scaling" must be an object or null, got "yes"/],
   ])('names the bad field %s = %j', (field, value, pattern) => {
     expect(parseError({ ...llama, [field]: value }).message).toMatch(pattern);
+  });
+
+  it('a 50k-deep value gives a short message, not a stack overflow', () => {
+    const deep = JSON.parse(`${'['.repeat(50_000)}${']'.repeat(50_000)}`);
+    expect(parseError({ ...llama, hidden_size: deep }).message).toMatch(/field "hidden_size" must be a positive integer, got \[\[\[/);
+    expect(parseError({ ...llama, model_type: deep, architectures: deep }).message).toMatch(/model_type "\[\[\[.*is not supported/);
   });
 
   it('rejects hidden_size not divisible by the heads (without head_dim)', () => {

@@ -1,4 +1,5 @@
 import { AligndialError } from '../errors.js';
+import { describeValue } from '../util/describe-value.js';
 
 /** Architectures whose Hugging Face checkpoints aligndial loads (`model_type` in config.json). */
 export type ModelArchitecture = 'llama' | 'qwen2' | 'mistral';
@@ -43,6 +44,23 @@ export interface ModelConfig {
 
 type Json = Record<string, unknown>;
 
+/**
+ * Upper bounds on config.json sizes, checked before anything is allocated or enumerated: a hostile
+ * `num_hidden_layers: 10000000` would otherwise loop and allocate until the heap aborts. Each is well
+ * above any released model (e.g. Llama-3.1-405B: 126 layers, hidden 16384, vocab 128256).
+ */
+export const MODEL_CONFIG_LIMITS = {
+  num_hidden_layers: 1024,
+  hidden_size: 65_536,
+  intermediate_size: 262_144,
+  num_attention_heads: 1024,
+  num_key_value_heads: 1024,
+  head_dim: 4096,
+  vocab_size: 4_194_304,
+  max_position_embeddings: 16_777_216,
+  original_max_position_embeddings: 16_777_216,
+} as const;
+
 function fieldError(source: string, field: string, problem: string): AligndialError {
   return new AligndialError(`${source}: field "${field}" ${problem}`);
 }
@@ -51,7 +69,11 @@ function positiveInt(json: Json, field: string, source: string, fallback?: numbe
   const value = json[field] ?? fallback;
   if (value === undefined) throw fieldError(source, field, 'is missing');
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw fieldError(source, field, `must be a positive integer, got ${JSON.stringify(value)}`);
+    throw fieldError(source, field, `must be a positive integer, got ${describeValue(value)}`);
+  }
+  const max = (MODEL_CONFIG_LIMITS as Record<string, number>)[field];
+  if (max !== undefined && value > max) {
+    throw fieldError(source, field, `is ${value}, above the limit of ${max} (corrupt config.json?)`);
   }
   return value;
 }
@@ -59,7 +81,7 @@ function positiveInt(json: Json, field: string, source: string, fallback?: numbe
 function positiveNumber(json: Json, field: string, source: string, fallback: number): number {
   const value = json[field] ?? fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw fieldError(source, field, `must be a positive number, got ${JSON.stringify(value)}`);
+    throw fieldError(source, field, `must be a positive number, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -69,12 +91,13 @@ function optionalTokenId(json: Json, field: string, source: string): number | nu
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   if (Array.isArray(value) && value.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= 0)) return value as number[];
-  throw fieldError(source, field, `must be a token id or a list of ids, got ${JSON.stringify(value)}`);
+  throw fieldError(source, field, `must be a token id or a list of ids, got ${describeValue(value)}`);
 }
 
 function parseRopeScaling(json: Json, source: string, maxPositions: number): RopeScaling | undefined {
   const raw = json.rope_scaling as Json | null | undefined;
   if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw fieldError(source, 'rope_scaling', `must be an object or null, got ${describeValue(raw)}`);
   const type = (raw.rope_type ?? raw.type) as string | undefined;
   if (type === 'default') return undefined;
   if (type === 'llama3') {
@@ -87,7 +110,7 @@ function parseRopeScaling(json: Json, source: string, maxPositions: number): Rop
     };
   }
   if (type === 'linear') return { type: 'linear', factor: positiveNumber(raw, 'factor', `${source} rope_scaling`, 1) };
-  throw fieldError(source, 'rope_scaling', `has type "${type}", which is not supported (supported: llama3, linear, default)`);
+  throw fieldError(source, 'rope_scaling', `has type ${describeValue(type)}, which is not supported (supported: llama3, linear, default)`);
 }
 
 /**
@@ -100,7 +123,7 @@ function parseSlidingWindow(c: Json, architecture: ModelArchitecture, numLayers:
   if (architecture === 'llama' || window === undefined || window === null) return undefined;
   if (architecture === 'qwen2' && c.use_sliding_window !== true) return undefined;
   if (typeof window !== 'number' || !Number.isInteger(window) || window <= 0) {
-    throw fieldError(source, 'sliding_window', `must be a positive integer or null, got ${JSON.stringify(window)}`);
+    throw fieldError(source, 'sliding_window', `must be a positive integer or null, got ${describeValue(window)}`);
   }
   if (architecture === 'mistral') return window;
   let sliding: boolean[];
@@ -109,7 +132,7 @@ function parseSlidingWindow(c: Json, architecture: ModelArchitecture, numLayers:
   } else {
     const fullLayers = c.max_window_layers ?? 28;
     if (typeof fullLayers !== 'number' || !Number.isInteger(fullLayers) || fullLayers < 0) {
-      throw fieldError(source, 'max_window_layers', `must be a whole number ≥ 0, got ${JSON.stringify(fullLayers)}`);
+      throw fieldError(source, 'max_window_layers', `must be a whole number ≥ 0, got ${describeValue(fullLayers)}`);
     }
     sliding = Array.from({ length: numLayers }, (_, i) => i >= fullLayers);
   }
@@ -131,9 +154,10 @@ export function parseModelConfig(json: unknown, source = 'config.json'): ModelCo
   const c = json as Json;
   const modelType = c.model_type;
   if (typeof modelType !== 'string' || !(SUPPORTED_ARCHITECTURES as readonly string[]).includes(modelType)) {
-    const archs = Array.isArray(c.architectures) ? ` (architectures: ${(c.architectures as string[]).join(', ')})` : '';
+    const name = (v: unknown) => (typeof v === 'string' ? v.slice(0, 100) : describeValue(v));
+    const archs = Array.isArray(c.architectures) ? ` (architectures: ${c.architectures.slice(0, 5).map(name).join(', ')})` : '';
     throw new AligndialError(
-      `${source}: model_type "${String(modelType)}"${archs} is not supported; aligndial runs ${SUPPORTED_ARCHITECTURES.join(', ')} decoders.`,
+      `${source}: model_type "${name(modelType)}"${archs} is not supported; aligndial runs ${SUPPORTED_ARCHITECTURES.join(', ')} decoders.`,
     );
   }
   const architecture = modelType as ModelArchitecture;
@@ -149,7 +173,7 @@ export function parseModelConfig(json: unknown, source = 'config.json'): ModelCo
     throw fieldError(source, 'head_dim', `must be an even integer (hidden_size / num_attention_heads = ${headDim})`);
   }
   const act = c.hidden_act ?? 'silu';
-  if (act !== 'silu') throw fieldError(source, 'hidden_act', `"${String(act)}" is not supported (only silu)`);
+  if (act !== 'silu') throw fieldError(source, 'hidden_act', `${describeValue(act)} is not supported (only silu)`);
   const maxPositionEmbeddings = positiveInt(c, 'max_position_embeddings', source, 2048);
   const numLayers = positiveInt(c, 'num_hidden_layers', source);
   // transformers reads attention_bias / mlp_bias only for Llama; Qwen2 and Mistral ignore them.
@@ -235,4 +259,31 @@ export function countParameters(config: ModelConfig): number {
   const mlp = 3 * D * F + (config.mlpBias ? 2 * F + D : 0);
   const perLayer = qkv + o + mlp + 2 * D;
   return V * D * (config.tieWordEmbeddings ? 1 : 2) + config.numLayers * perLayer + D;
+}
+
+/**
+ * Every parameter's element count by the name `Transformer.parameters()` gives it (`embed`,
+ * `layers.{i}.{field}`, `norm`, `lmHead`), from the config alone (before any weight is read).
+ */
+export function parameterSizes(config: ModelConfig): Map<string, number> {
+  const { hiddenSize: D, intermediateSize: F, numHeads: H, numKvHeads: K, headDim: hd, vocabSize: V } = config;
+  const out = new Map<string, number>([['embed', V * D]]);
+  for (let i = 0; i < config.numLayers; i++) {
+    const layer: [string, number, boolean][] = [
+      ['inputNorm', D, true],
+      ['wqkv', D * (H + 2 * K) * hd, true],
+      ['bqkv', (H + 2 * K) * hd, config.qkvBias],
+      ['wo', H * hd * D, true],
+      ['bo', D, config.outputBias],
+      ['postNorm', D, true],
+      ['wGateUp', 2 * D * F, true],
+      ['bGateUp', 2 * F, config.mlpBias],
+      ['wDown', F * D, true],
+      ['bDown', D, config.mlpBias],
+    ];
+    for (const [name, size, present] of layer) if (present) out.set(`layers.${i}.${name}`, size);
+  }
+  out.set('norm', D);
+  if (!config.tieWordEmbeddings) out.set('lmHead', D * V);
+  return out;
 }

@@ -1,5 +1,7 @@
+import { EngineMatrix } from '../engine/engine-matrix.js';
 import { tf } from '../runtime/tf.js';
 import type { ModelConfig } from './config.js';
+import { type LinearWeight, linear, toVariable } from './linear-weight.js';
 import type { KVCache } from './kv-cache.js';
 import { decodeAttention, hasDecodeAttention } from './ops/decode-attention.js';
 import { permute } from './ops/permute.js';
@@ -10,24 +12,25 @@ import { swiGlu } from './ops/swiglu.js';
 
 /**
  * A decoder layer's parameters, pre-laid-out for plain `x · W` matMuls (no transposes in the
- * hot path): q/k/v fused into one matrix, gate/up fused into another.
+ * hot path): q/k/v fused into one matrix, gate/up fused into another. A frozen matrix may instead
+ * live in the matmul engine (`EngineMatrix`, stored [out, in]); norms and biases are always tfjs.
  */
 export interface DecoderLayerWeights {
   /** RMSNorm before attention, [D]. */
   inputNorm: tf.Variable;
   /** [D, (H + 2K)·hd]: columns are q heads, then k heads, then v heads. */
-  wqkv: tf.Variable;
+  wqkv: LinearWeight;
   bqkv?: tf.Variable;
   /** [H·hd, D]. */
-  wo: tf.Variable;
+  wo: LinearWeight;
   bo?: tf.Variable;
   /** RMSNorm before the MLP, [D]. */
   postNorm: tf.Variable;
   /** [D, 2F]: gate columns, then up columns. */
-  wGateUp: tf.Variable;
+  wGateUp: LinearWeight;
   bGateUp?: tf.Variable;
   /** [F, D]. */
-  wDown: tf.Variable;
+  wDown: LinearWeight;
   bDown?: tf.Variable;
 }
 
@@ -50,10 +53,9 @@ export interface ForwardHooks {
   hiddenState?: (layer: number, hidden: tf.Tensor3D) => tf.Tensor3D | void;
 }
 
-function linear(x: tf.Tensor2D, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
-  const y = tf.matMul(x, w as tf.Tensor2D) as tf.Tensor2D;
-  return b ? (tf.add(y, b) as tf.Tensor2D) : y;
-}
+/** The fields of `DecoderLayerWeights` that are matrices (and may live in the engine). */
+export const MATRIX_FIELDS = ['wqkv', 'wo', 'wGateUp', 'wDown'] as const;
+export type MatrixField = (typeof MATRIX_FIELDS)[number];
 
 /** One pre-norm decoder layer: h + Attn(RMSNorm(h)), then h + MLP(RMSNorm(h)). */
 export class DecoderLayer {
@@ -121,8 +123,33 @@ export class DecoderLayer {
     return tf.reshape(linear(swiGlu(gateUp), w.wDown, w.bDown), [B, T, D]);
   }
 
-  /** All parameters of this layer, by their field name. */
+  /** This layer's tfjs Variables (what can train), by field name; engine-held matrices are left out. */
   parameters(): [string, tf.Variable][] {
-    return Object.entries(this.weights).filter((entry): entry is [string, tf.Variable] => entry[1] !== undefined);
+    return Object.entries(this.weights).filter((entry): entry is [string, tf.Variable] => entry[1] !== undefined && !(entry[1] instanceof EngineMatrix));
+  }
+
+  /** The frozen matrices held by the engine, by field name. */
+  engineMatrices(): [MatrixField, EngineMatrix][] {
+    return MATRIX_FIELDS.filter((f) => this.weights[f] instanceof EngineMatrix).map((f) => [f, this.weights[f] as EngineMatrix]);
+  }
+
+  /** Every weight, tfjs or engine, by field name (for saving and hashing). */
+  allWeights(): [string, LinearWeight][] {
+    return Object.entries(this.weights).filter((entry): entry is [string, LinearWeight] => entry[1] !== undefined);
+  }
+
+  /** Moves engine-held matrix `field` into a tfjs Variable so it can train (the engine copy is freed). */
+  thaw(field: MatrixField): tf.Variable {
+    const w = this.weights[field];
+    if (!(w instanceof EngineMatrix)) return w;
+    const v = toVariable(w);
+    w.dispose();
+    this.weights[field] = v;
+    return v;
+  }
+
+  /** Frees every weight of the layer (tfjs and engine). */
+  dispose(): void {
+    for (const [, w] of this.allWeights()) w.dispose();
   }
 }

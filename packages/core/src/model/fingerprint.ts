@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { AligndialError } from '../errors.js';
+import { EngineMatrix } from '../engine/engine-matrix.js';
 import { tf } from '../runtime/tf.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { ModelConfig } from './config.js';
+import { type LinearWeight, linearWeightShape, linearWeightValues } from './linear-weight.js';
 import type { Transformer } from './transformer.js';
 
 /** The config fields that decide whether weights, adapters and directions fit a model (shape and numerics). */
@@ -56,16 +58,22 @@ export interface WeightsHashOptions {
 export function weightsHash(model: Transformer, options: WeightsHashOptions = {}): string {
   const c = model.config;
   if (model.layers.length < c.numLayers) throw new AligndialError(`model has ${model.layers.length} layers but its config says ${c.numLayers}`);
-  const named: [string, tf.Variable][] = [['embed', model.weights.embed]];
+  const named: [string, LinearWeight][] = [['embed', model.weights.embed]];
   model.layers.slice(model.layers.length - c.numLayers).forEach((layer, i) => {
-    for (const [name, v] of layer.parameters()) named.push([`layers.${i}.${name}`, v]);
+    for (const [name, v] of layer.allWeights()) named.push([`layers.${i}.${name}`, v]);
   });
   named.push(['norm', model.weights.norm]);
   if (model.weights.lmHead) named.push(['lmHead', model.weights.lmHead]);
   const hash = createHash('sha256');
   for (const [name, v] of named) {
-    hash.update(`${name}:${v.shape.join('x')};`);
-    const values = options.exact
+    const transposed = name !== 'embed';
+    hash.update(`${name}:${linearWeightShape(v, transposed).join('x')};`);
+    // Engine-held matrices report the values they were loaded from, so the hash does not depend on the storage type.
+    const values = v instanceof EngineMatrix
+      ? options.exact
+        ? linearWeightValues(v, transposed)
+        : v.hashSamples()
+      : options.exact
       ? (v.dataSync() as Float32Array)
       : (tf.tidy(() => {
           const size = v.size;

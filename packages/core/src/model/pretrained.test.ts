@@ -123,7 +123,7 @@ describe('model directories: save, load, validate', () => {
     writeSafetensors(join(dir, 'model.safetensors'), out);
     const loaded = loadModel(dir);
     const embed = tensors['model.embed_tokens.weight'].data;
-    expect(Array.from(loaded.weights.embed.dataSync())).toEqual(Array.from(decode(encode(embed))));
+    expect(Array.from((loaded.weights.embed as tf.Variable).dataSync())).toEqual(Array.from(decode(encode(embed))));
     const diff = maxAbsDiff(logitsOf(loaded), reference);
     expect(diff).toBeGreaterThan(0);
     expect(diff).toBeLessThan(tolerance);
@@ -195,6 +195,16 @@ describe('model directories: save, load, validate', () => {
       topP: undefined,
       repetitionPenalty: 1.1,
     });
+    for (const [json, pattern] of [
+      [{ repetition_penalty: 1e-300 }, /field "repetition_penalty" must be between 0\.01 and 100, got 1e-300/],
+      [{ temperature: -1 }, /field "temperature" must be a number ≥ 0/],
+      [{ top_p: 2 }, /field "top_p" must be in \(0, 1\]/],
+      [{ top_k: '5' }, /field "top_k" must be a whole number ≥ 0, got "5"/],
+      [{ eos_token_id: [1, -2] }, /field "eos_token_id" must be a token id or a list of ids/],
+      [[1], /expected a JSON object/],
+    ] as const) {
+      expectError(() => defaults(json), new RegExp(`generation_config\\.json: ${pattern.source}`));
+    }
     rmSync(join(dir, 'generation_config.json'));
     expect(loadGenerationDefaults(dir, untied.config)).toMatchObject({ bosTokenId: 1, eosTokenIds: [2] });
   });
@@ -236,6 +246,22 @@ describe('model directories: save, load, validate', () => {
       const good = readFileSync(join(untied.dir, 'model.safetensors'));
       writeFileSync(join(dir, 'model.safetensors'), good.subarray(0, good.length - 100));
       expectError(() => loadModel(dir), /model\.safetensors/);
+    });
+
+    it('a config implying more weights than the file holds fails before enumerating (no heap abort)', () => {
+      const dir = newDir('huge');
+      mkdirSync(dir);
+      const config = JSON.parse(readFileSync(join(untied.dir, 'config.json'), 'utf8'));
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: 1000, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 32, head_dim: 128 }));
+      writeFileSync(join(dir, 'model.safetensors'), readFileSync(join(untied.dir, 'model.safetensors')));
+      expectError(() => loadModel(dir), /config\.json implies [\d,]+ parameters \(1000 layers, hidden size 4096, vocab \d+\), at least [\d,]+ bytes, but the checkpoint holds [\d,]+ bytes/);
+    });
+
+    it('a directory in place of model.safetensors is a clear error', () => {
+      const dir = newDir('dirweights');
+      mkdirSync(join(dir, 'model.safetensors'), { recursive: true });
+      writeFileSync(join(dir, 'config.json'), readFileSync(join(untied.dir, 'config.json')));
+      expectError(() => loadModel(dir), /model\.safetensors: expected a safetensors file, found a directory/);
     });
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shutdownEngineThreads } from '../engine/engine.js';
 import { generate } from '../generation/generate.js';
 import { sequenceLogProbs } from '../generation/logprobs.js';
 import { createModelDecoder } from '../generation/step-decoder.js';
@@ -18,13 +19,22 @@ interface Reference {
 
 if (!HAS_STORIES260K) console.warn(SHARED_ABSENT_MESSAGE);
 
-describe.skipIf(!HAS_STORIES260K)('stories260K matches the independent reference implementation', () => {
+// Weights as tfjs Variables (today's path) and as f32 matrices in the matmul engine: both must match.
+describe.skipIf(!HAS_STORIES260K).each([
+  { label: 'tfjs weights', weights: undefined },
+  { label: 'engine f32 weights', weights: 'f32' as const },
+])('stories260K matches the independent reference implementation ($label)', ({ weights }) => {
   let model: Transformer;
   let ref: Reference;
   beforeAll(async () => {
     await initBackend('wasm');
-    model = loadModel(STORIES260K_DIR);
+    model = loadModel(STORIES260K_DIR, { weights });
+    if (weights) expect(model.weightStorage).toBe(weights);
     ref = JSON.parse(readFileSync(join(STORIES260K_DIR, 'reference.json'), 'utf8'));
+  });
+  afterAll(() => {
+    model.dispose();
+    shutdownEngineThreads();
   });
 
   function maxLogitError(rowLogits: number[][]): number {

@@ -2,11 +2,14 @@ import { AligndialError } from '../errors.js';
 import { CheckpointReader } from '../io/checkpoint-reader.js';
 import { type TensorToWrite, writeSafetensors } from '../io/safetensors-writer.js';
 import { tf } from '../runtime/tf.js';
-import type { ModelConfig } from './config.js';
+import { type ModelConfig, countParameters } from './config.js';
 import { DecoderLayer, type DecoderLayerWeights } from './decoder-layer.js';
 import { expectedHfTensors, isIgnorableHfTensor } from './hf-layout.js';
 import { assertFitsBackend } from './memory-limits.js';
 import { Transformer } from './transformer.js';
+import { EngineMatrix, type WeightStorage } from '../engine/engine-matrix.js';
+import { buildEngineTransformer } from './engine-weights.js';
+import { type LinearWeight, linearWeightValues } from './linear-weight.js';
 
 /** Reads float32 weights by Hugging Face name (from a checkpoint, or from memory for random models). */
 export type HfTensorSource = (name: string, shape: number[]) => Float32Array;
@@ -16,6 +19,14 @@ export type HfTensorSource = (name: string, shape: number[]) => Float32Array;
  * Errors name the checkpoint and the tensor.
  */
 export function validateCheckpoint(config: ModelConfig, reader: CheckpointReader, where: string): void {
+  // Arithmetic first: a config that implies more weights than the file can hold fails before any enumeration.
+  const parameters = countParameters(config);
+  const minBytes = parameters * 2; // the narrowest weight dtypes (F16/BF16) take 2 bytes per value
+  if (minBytes > reader.dataBytes) {
+    throw new AligndialError(
+      `${where}: config.json implies ${parameters.toLocaleString('en-US')} parameters (${config.numLayers} layers, hidden size ${config.hiddenSize}, vocab ${config.vocabSize}), at least ${minBytes.toLocaleString('en-US')} bytes, but the checkpoint holds ${reader.dataBytes.toLocaleString('en-US')} bytes of tensor data: config.json does not describe these weights.`,
+    );
+  }
   const expected = expectedHfTensors(config);
   const expectedNames = new Set(expected.map((s) => s.name));
   for (const spec of expected) {
@@ -130,19 +141,26 @@ export function buildTransformer(config: ModelConfig, read: HfTensorSource): Tra
 }
 
 /** Loads the weights of a Hugging Face checkpoint directory (validated against the config). */
-export function loadTransformerWeights(config: ModelConfig, dir: string): Transformer {
-  assertFitsBackend(config, dir);
+export function loadTransformerWeights(config: ModelConfig, dir: string, options: { storage?: WeightStorage } = {}): Transformer {
+  if (options.storage) return buildEngineTransformer(config, dir, options.storage);
   const reader = CheckpointReader.open(dir);
   try {
+    // The file is checked against config.json first: a config that does not describe it is the real problem.
     validateCheckpoint(config, reader, dir);
+    assertFitsBackend(config, dir);
     return buildTransformer(config, (name) => reader.readFloat32(name));
   } finally {
     reader.close();
   }
 }
 
-/** Splits fused [in, Σout] weights back into HF [out, in] matrices. */
-function unfuse(w: tf.Tensor, sizes: number[]): Float32Array[] {
+/** Splits fused [in, Σout] weights (or an engine matrix, already [Σout, in]) back into HF [out, in] matrices. */
+function unfuse(w: LinearWeight, sizes: number[]): Float32Array[] {
+  if (w instanceof EngineMatrix) {
+    const data = w.toFloat32();
+    let offset = 0;
+    return sizes.map((n) => data.slice(offset * w.cols, (offset += n) * w.cols));
+  }
   const [rows, total] = w.shape as [number, number];
   const data = w.dataSync() as Float32Array;
   const parts: Float32Array[] = [];
@@ -206,7 +224,7 @@ export function layerToHfTensors(config: ModelConfig, layer: DecoderLayer, p: st
 export function saveTransformerWeights(model: Transformer, file: string): void {
   const { hiddenSize: D, vocabSize: V } = model.config;
   const tensors: Record<string, TensorToWrite> = {
-    'model.embed_tokens.weight': { dtype: 'F32', shape: [V, D], data: model.weights.embed.dataSync() as Float32Array },
+    'model.embed_tokens.weight': { dtype: 'F32', shape: [V, D], data: linearWeightValues(model.weights.embed, false) },
     'model.norm.weight': { dtype: 'F32', shape: [D], data: model.weights.norm.dataSync() as Float32Array },
   };
   model.layers.forEach((layer, i) => Object.assign(tensors, layerToHfTensors(model.config, layer, `model.layers.${i}.`)));

@@ -1,4 +1,5 @@
 import { AligndialError } from '../errors.js';
+import { type EngineInfo, engineInfo } from '../engine/engine.js';
 import { registerMatMulGradient } from './matmul-gradient.js';
 import { tf } from './tf.js';
 import { registerWasmKernels } from './wasm-kernels.js';
@@ -15,6 +16,11 @@ export interface BackendInfo {
   tfBackend: string;
   /** Whether it was chosen automatically or requested (option or `ALIGNDIAL_BACKEND`). */
   requested: boolean;
+  /**
+   * aligndial's matmul engine (frozen weight matrices, wasm/cpu backends): its threads and memory.
+   * Present once the engine has started (a model was loaded with engine weights).
+   */
+  engine?: EngineInfo;
 }
 
 const NODE_PACKAGES: Record<'node-gpu' | 'node', string> = {
@@ -24,9 +30,11 @@ const NODE_PACKAGES: Record<'node-gpu' | 'node', string> = {
 
 let current: BackendInfo | undefined;
 
-/** The backend that `initBackend` selected, or undefined before it ran. */
+/** The backend that `initBackend` selected (with the engine's state now), or undefined before it ran. */
 export function backendInfo(): BackendInfo | undefined {
-  return current;
+  if (!current) return undefined;
+  const engine = engineInfo();
+  return engine ? { ...current, engine } : current;
 }
 
 function parseBackendName(value: string, source: string): BackendName | 'auto' {

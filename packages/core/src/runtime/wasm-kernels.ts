@@ -33,6 +33,18 @@ function unsortedSegmentSumWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   return out;
 }
 
+/**
+ * tfjs-backend-wasm's Identity copies the tensor. The engine clones every tensor a gradient function
+ * saves (through Identity), so on wasm each saved activation existed twice during training. Tensors are
+ * immutable, so the clone can share the memory (as Reshape does); the one kernel that writes into an
+ * input (decode attention's KV cache) only does so into cache buffers it allocated itself.
+ */
+function identityAliasWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const x = args.inputs.x as tf.TensorInfo;
+  (args.backend as { incRef(dataId: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 let registered = false;
 
 /** Registers aligndial's JS kernels for the wasm backend (idempotent). */
@@ -42,4 +54,6 @@ export function registerWasmKernels(): void {
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm as tf.KernelFunc });
   }
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityAliasWasm as tf.KernelFunc });
 }

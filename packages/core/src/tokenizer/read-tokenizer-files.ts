@@ -1,6 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AligndialError } from '../errors.js';
+import { assertRegularFile } from '../io/regular-file.js';
+import { readJsonFile } from '../util/json-file.js';
+import { decodeUtf8Strict } from '../util/utf8.js';
 
 /** The raw contents of a Hugging Face tokenizer directory. */
 export interface TokenizerFiles {
@@ -31,7 +34,10 @@ export function readTokenizerFiles(dir: string): TokenizerFiles {
     tokenizerConfig: readOptionalJsonObject(join(dir, 'tokenizer_config.json')) ?? {},
   };
   const templatePath = join(dir, 'chat_template.jinja');
-  if (existsSync(templatePath)) files.chatTemplate = readFileSync(templatePath, 'utf8');
+  if (existsSync(templatePath)) {
+    assertRegularFile(templatePath, 'chat template');
+    files.chatTemplate = decodeUtf8Strict(readFileSync(templatePath), templatePath);
+  }
   const generationConfig = readOptionalJsonObject(join(dir, 'generation_config.json'));
   if (generationConfig) files.generationConfig = generationConfig;
   return files;
@@ -42,12 +48,7 @@ function readOptionalJsonObject(path: string): object | undefined {
 }
 
 function readJsonObject(path: string): object {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new AligndialError(`${path} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
+  const value = readJsonFile(path, 'tokenizer file');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new AligndialError(`${path} must contain a JSON object`);
   }

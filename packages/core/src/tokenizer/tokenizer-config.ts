@@ -1,3 +1,4 @@
+import { describeValue } from '../util/describe-value.js';
 import { AligndialError } from '../errors.js';
 
 /**
@@ -47,7 +48,7 @@ export function specialTokenContent(value: unknown, where: string): string | und
  */
 export function optionalBoolean(value: unknown, where: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw new AligndialError(`${where} must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean') throw new AligndialError(`${where} must be true or false, got ${describeValue(value)}`);
   return value;
 }
 

@@ -68,6 +68,7 @@ export class Tokenizer {
   private readonly addBos: boolean | undefined;
   private readonly addEos: boolean | undefined;
   private readonly cleanUp: boolean;
+  private longestToken: number | undefined;
 
   private constructor(tokenizerJson: object, tokenizerConfig: object, extras: TokenizerExtras) {
     const fileName = (name: string) => (extras.source === undefined ? name : join(extras.source, name));
@@ -136,6 +137,27 @@ export class Tokenizer {
   /** Builds a tokenizer from the parsed contents of tokenizer.json and tokenizer_config.json. */
   static fromJSON(tokenizerJson: object, tokenizerConfig: object = {}, extras: TokenizerExtras = {}): Tokenizer {
     return new Tokenizer(tokenizerJson, tokenizerConfig, extras);
+  }
+
+  /** Length in characters of the longest token string (added tokens included); at least 1. */
+  get maxTokenChars(): number {
+    if (this.longestToken === undefined) {
+      let longest = 1;
+      for (const token of this.hf.model?.vocab ?? []) if (typeof token === 'string' && token.length > longest) longest = token.length;
+      this.longestToken = longest;
+    }
+    return this.longestToken;
+  }
+
+  /**
+   * A character count that surely holds more than `tokens` tokens: text cut to this length before
+   * encoding keeps every token a `tokens`-token truncation would keep, while a hostile 32 MB string costs
+   * no more than this to tokenize. One token stands for at most `maxTokenChars` characters of text
+   * (byte-level and SentencePiece vocabularies spell every byte or space they cover); the factor 2
+   * leaves room for normalizers that compose characters (NFKC) and for the token cut at the boundary.
+   */
+  charBudget(tokens: number): number {
+    return 2 * (tokens + 1) * this.maxTokenChars;
   }
 
   /**

@@ -21,7 +21,7 @@ export function checkpointDirName(step: number): string {
 export function readCompleteCheckpoint(path: string): TrainerState | undefined {
   try {
     const file = join(path, TRAINER_STATE_FILE);
-    if (!existsSync(file)) return undefined;
+    if (!existsSync(file) || !statSync(file).isFile()) return undefined; // a FIFO would block the read
     const state = parseTrainerState(JSON.parse(readFileSync(file, 'utf8')), file);
     for (const { name, bytes } of state.files) {
       const entry = join(path, name);

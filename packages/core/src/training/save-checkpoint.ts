@@ -2,6 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSy
 import { basename, join } from 'node:path';
 import { AligndialError } from '../errors.js';
 import { type TensorToWrite, writeSafetensors } from '../io/safetensors-writer.js';
+import { removeStaleTemps } from '../io/stale-temps.js';
 import type { tf } from '../runtime/tf.js';
 import { writeJsonFile } from '../util/json-file.js';
 import type { AdamW } from './adamw.js';
@@ -83,6 +84,7 @@ export function saveTrainingCheckpoint(dir: string, options: SaveTrainingCheckpo
     throw new AligndialError(`save_total_limit must be a positive integer, got ${String(options.keepLast)}`);
   }
   mkdirSync(dir, { recursive: true });
+  removeStaleTemps(dir); // partial checkpoints and files of earlier killed runs
   const finalPath = join(dir, checkpointDirName(step));
   const unique = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const tmpPath = join(dir, `.${checkpointDirName(step)}.tmp-${unique}`);

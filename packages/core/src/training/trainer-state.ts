@@ -1,3 +1,4 @@
+import { describeValue } from '../util/describe-value.js';
 import { AligndialError } from '../errors.js';
 import { LR_SCHEDULER_TYPES, type LrScheduleOptions, type LrSchedulerType } from './lr-schedule.js';
 
@@ -69,8 +70,8 @@ const isNonNegativeInt = (v: unknown): v is number => typeof v === 'number' && N
 export function parseTrainerState(json: unknown, file: string): TrainerState {
   const bad = (field: string, problem: string) => new AligndialError(`${file}: field "${field}" ${problem}`);
   if (!isObject(json)) throw new AligndialError(`${file}: expected a JSON object`);
-  if (json.format !== TRAINER_STATE_FORMAT) throw bad('format', `must be "${TRAINER_STATE_FORMAT}", got ${JSON.stringify(json.format)}`);
-  if (json.version !== TRAINER_STATE_VERSION) throw bad('version', `${JSON.stringify(json.version)} is not supported (expected ${TRAINER_STATE_VERSION})`);
+  if (json.format !== TRAINER_STATE_FORMAT) throw bad('format', `must be "${TRAINER_STATE_FORMAT}", got ${describeValue(json.format)}`);
+  if (json.version !== TRAINER_STATE_VERSION) throw bad('version', `${describeValue(json.version)} is not supported (expected ${TRAINER_STATE_VERSION})`);
   if (!isNonNegativeInt(json.global_step)) throw bad('global_step', 'must be a non-negative integer');
   if (json.epoch !== undefined && !(typeof json.epoch === 'number' && Number.isFinite(json.epoch))) throw bad('epoch', 'must be a number');
   const rng = json.rng_state;

@@ -1,3 +1,4 @@
+import { describeValue } from '../util/describe-value.js';
 import { AligndialError } from '../errors.js';
 import { LR_SCHEDULER_TYPES, type LrSchedulerType } from './lr-schedule.js';
 
@@ -36,6 +37,13 @@ export interface TrainingConfig {
   saveTotalLimit: number;
   /** Evaluate on the eval split every this many steps (0: only at the end). */
   evalSteps: number;
+  /**
+   * Activation checkpointing (Hugging Face `gradient_checkpointing`): keep only each decoder layer's input
+   * and recompute the layer in the backward pass (see `Transformer.gradientCheckpointing`); about one more
+   * forward pass per step, for activation memory that no longer grows with depth. The CLI's
+   * `--gradient-checkpointing auto` turns it on when the memory plan needs it.
+   */
+  gradientCheckpointing: boolean;
 }
 
 /** TRL's defaults where they apply (DPO's learning rate 1e-6, seed 42). */
@@ -57,6 +65,7 @@ export const DEFAULT_TRAINING_CONFIG: Readonly<TrainingConfig> = {
   saveSteps: 0,
   saveTotalLimit: 0,
   evalSteps: 0,
+  gradientCheckpointing: false,
 };
 
 const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
@@ -69,7 +78,7 @@ const isNum = (v: unknown, min: number, max = Infinity) => typeof v === 'number'
  */
 export function validateTrainingConfig(config: Partial<TrainingConfig>, what: string): void {
   const bad = (field: keyof TrainingConfig, problem: string) =>
-    new AligndialError(`${what}: ${field} ${problem}, got ${JSON.stringify(config[field])}`, { field });
+    new AligndialError(`${what}: ${field} ${problem}, got ${describeValue(config[field])}`, { field });
   const c = config;
   const has = (f: keyof TrainingConfig) => c[f] !== undefined;
   if (has('learningRate') && (!isNum(c.learningRate, 0) || !Number.isFinite(c.learningRate))) throw bad('learningRate', 'must be a non-negative number');
@@ -86,4 +95,5 @@ export function validateTrainingConfig(config: Partial<TrainingConfig>, what: st
   if (has('maxSteps') && !isInt(c.maxSteps, 1)) throw bad('maxSteps', 'must be a positive integer');
   if (has('maxGradNorm') && !isNum(c.maxGradNorm, 0)) throw bad('maxGradNorm', 'must be ≥ 0 (0 = no clipping)');
   if (has('seed') && (!isInt(c.seed, 0) || c.seed! >= 2 ** 32)) throw bad('seed', 'must be an integer in [0, 2^32)');
+  if (has('gradientCheckpointing') && typeof c.gradientCheckpointing !== 'boolean') throw bad('gradientCheckpointing', 'must be true or false');
 }

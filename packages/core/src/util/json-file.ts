@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { AligndialError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { assertRegularFile } from '../io/regular-file.js';
+import { decodeUtf8Strict } from './utf8.js';
 
 /** Line and column (1-based) of a character offset in text. */
-function lineColumn(text: string, offset: number): { line: number; column: number } {
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   return { line, column: offset - before.lastIndexOf('\n') };
@@ -98,9 +100,16 @@ class JsonScanError {
  * file (and line/column of the syntax error). `what` says what the file is for.
  */
 export function readJsonFile(path: string, what = 'JSON file'): unknown {
-  if (!existsSync(path)) throw new AligndialError(`${path}: ${what} not found`);
-  if (statSync(path).isDirectory()) throw new AligndialError(`${path}: expected a ${what}, found a directory`);
-  const text = readFileSync(path, 'utf8');
+  assertRegularFile(path, what);
+  return parseJsonText(decodeUtf8Strict(readFileSync(path), path), path, what);
+}
+
+/**
+ * Parses JSON text; a syntax error is an AligndialError `file:line:column: invalid JSON in {what} (…)`.
+ * @param file - Names the file in the message.
+ * @param firstLine - Line of the file where `text` starts (a JSONL row), so the reported line is the file's.
+ */
+export function parseJsonText(text: string, file: string, what = 'JSON', firstLine = 1): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -109,8 +118,8 @@ export function readJsonFile(path: string, what = 'JSON file'): unknown {
       .replace(/\r?\n/g, '\\n');
     const position = /position (\d+)/.exec(message);
     const offset = position ? Number(position[1]) : jsonSyntaxErrorOffset(text);
-    const where = offset !== undefined ? (({ line, column }) => `:${line}:${column}`)(lineColumn(text, offset)) : '';
-    throw new AligndialError(`${path}${where}: invalid JSON in ${what} (${message})`);
+    const at = offset !== undefined ? (({ line, column }) => `:${line + firstLine - 1}:${column}`)(lineColumn(text, offset)) : firstLine === 1 ? '' : `:${firstLine}`;
+    throw new AligndialError(`${file}${at}: invalid JSON in ${what} (${message})`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +132,50 @@ describe('readPreferenceFile', () => {
     await expect(readPreferenceFile(join(dir, 'x.csv'))).rejects.toThrow(/extension ".csv"/);
     writeFileSync(join(dir, 'bad.jsonl'), '{"a":1}\n');
     await expect(readPreferenceFile(join(dir, 'bad.jsonl'), { skipInvalid: true })).rejects.toThrow(/no valid preference rows \(1 invalid rows skipped/);
+  });
+
+  it('invalid UTF-8 names file:line:column (and --skip-invalid drops just that row); JSON errors give line:column', async () => {
+    const dir = tmp();
+    const good = Buffer.from('{"prompt":"p","chosen":"a","rejected":"b"}\n');
+    const bad = Buffer.concat([Buffer.from('{"prompt":"p","chosen":"a'), Buffer.from([0xff]), Buffer.from('","rejected":"b"}\n')]);
+    writeFileSync(join(dir, 'u.jsonl'), Buffer.concat([good, bad, good]));
+    await expect(readPreferenceFile(join(dir, 'u.jsonl'))).rejects.toThrow(/u\.jsonl:2:26: invalid UTF-8 \(byte 0xff/);
+    const skipped = await readPreferenceFile(join(dir, 'u.jsonl'), { skipInvalid: true });
+    expect(skipped.examples).toHaveLength(2);
+    expect(skipped.skipped[0].source).toMatch(/u\.jsonl:2$/);
+    writeFileSync(join(dir, 'u.json'), Buffer.concat([Buffer.from('[\n'), bad.subarray(0, bad.length - 1), Buffer.from(']')]));
+    await expect(readPreferenceFile(join(dir, 'u.json'))).rejects.toThrow(/u\.json:2:26: invalid UTF-8/);
+    writeFileSync(join(dir, 's.json'), '[\n  {"prompt": "p",\n   "chosen": }\n]');
+    await expect(readPreferenceFile(join(dir, 's.json'))).rejects.toThrow(/s\.json:3:14: invalid JSON in preference data/);
+    writeFileSync(join(dir, 's.jsonl'), `${good}{"prompt": }\n`);
+    await expect(readPreferenceFile(join(dir, 's.jsonl'))).rejects.toThrow(/s\.jsonl:2:12: invalid JSON in preference row/);
+  });
+
+  it('one rule for empty answers in every format', async () => {
+    const rows = [
+      { prompt: 'p', chosen: ' ', rejected: 'b' },
+      { prompt: [{ role: 'user', content: 'p' }], chosen: [{ role: 'assistant', content: '' }], rejected: [{ role: 'assistant', content: 'b' }] },
+      { conversations: [{ from: 'human', value: 'p' }], chosen: { from: 'gpt', value: '\n' }, rejected: { from: 'gpt', value: 'b' } },
+      { prompt: 'p', chosen: [{ role: 'user', content: 'p' }, { role: 'assistant', content: '' }], rejected: [{ role: 'user', content: 'p' }, { role: 'assistant', content: 'b' }] },
+    ];
+    for (const row of rows) expect(() => rowToPreferenceExample(row, 'f:1')).toThrow(/^f:1: field "chosen" is empty$/);
+  });
+
+  it('a directory or a FIFO in place of the data file is a clear error, not a hang', async () => {
+    const dir = tmp();
+    await expect(readPreferenceFile(dir + '/')).rejects.toThrow(/expected a preference data file, found a directory/);
+    const fifo = join(dir, 'pipe.jsonl');
+    if (spawnSync('mkfifo', [fifo]).status === 0) {
+      await expect(readPreferenceFile(fifo)).rejects.toThrow(/pipe\.jsonl: expected a preference data file, found a named pipe/);
+    }
+  });
+
+  it('a corrupt parquet file names the file without decoder internals', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'x.parquet'), Buffer.from('PAR1 this is not really parquet data PAR1'));
+    const error = await readPreferenceFile(join(dir, 'x.parquet')).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/x\.parquet: cannot read the parquet file \(/);
+    expect((error as Error).message).not.toMatch(/undefined|Cannot read properties/);
   });
 
   it('reads UltraFeedback-binarized parquet (list<struct<content, role>> columns) with hyparquet', async () => {

@@ -42,8 +42,8 @@ function toMessage(value: unknown, source: string, field: string): ChatMessage {
   const rawRole = m.role ?? m.from;
   const content = m.content ?? m.value;
   if (typeof rawRole !== 'string') throw rowError(source, `field "${field}" has no string "role"/"from"`);
-  const role = ROLE_ALIASES[rawRole.toLowerCase()];
-  if (!role) throw rowError(source, `field "${field}" has role "${rawRole}" (expected one of: ${Object.keys(ROLE_ALIASES).join(', ')})`);
+  const role = Object.prototype.hasOwnProperty.call(ROLE_ALIASES, rawRole.toLowerCase()) ? ROLE_ALIASES[rawRole.toLowerCase()] : undefined;
+  if (!role) throw rowError(source, `field "${field}" has role "${rawRole.slice(0, 40)}" (expected one of: ${Object.keys(ROLE_ALIASES).join(', ')})`);
   if (typeof content !== 'string') throw rowError(source, `field "${field}" has no string "content"/"value" (got ${describe(content)})`);
   return { role, content };
 }
@@ -66,11 +66,15 @@ function startsWith(messages: readonly ChatMessage[], prefix: readonly ChatMessa
   return prefix.length <= messages.length && prefix.every((m, i) => sameMessage(m, messages[i]));
 }
 
+/** One rule for every format: an answer with no text (empty or whitespace only) is not a preference. */
+const isEmptyAnswer = (text: string) => text.trim().length === 0;
+
 function checkCompletion(messages: ChatMessage[], source: string, field: string): ChatMessage[] {
   if (messages.length === 0) throw rowError(source, `field "${field}" has no completion turn after the prompt`);
   if (messages[0].role !== 'assistant') {
     throw rowError(source, `field "${field}" must start with an assistant turn, got role "${messages[0].role}"`);
   }
+  if (messages.every((m) => isEmptyAnswer(m.content))) throw rowError(source, `field "${field}" is empty`);
   return messages;
 }
 
@@ -106,8 +110,8 @@ function fromTrl(row: Record<string, unknown>, source: string): PreferenceExampl
     if (typeof prompt !== 'string') throw rowError(source, `field "prompt" must be a string or a list of messages, got ${describe(prompt)}`);
     if (typeof chosen !== 'string') throw rowError(source, `field "chosen" must be a string, got ${describe(chosen)}`);
     if (typeof rejected !== 'string') throw rowError(source, `field "rejected" must be a string, got ${describe(rejected)}`);
-    if (chosen.length === 0) throw rowError(source, 'field "chosen" is empty');
-    if (rejected.length === 0) throw rowError(source, 'field "rejected" is empty');
+    if (isEmptyAnswer(chosen)) throw rowError(source, 'field "chosen" is empty');
+    if (isEmptyAnswer(rejected)) throw rowError(source, 'field "rejected" is empty');
     return { prompt, chosen, rejected, source };
   }
   const asTurns = (value: unknown, field: string, role: string): ChatMessage[] =>

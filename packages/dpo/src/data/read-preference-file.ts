@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { AligndialError, isAligndialError } from '@aligndial/core';
+import { AligndialError, assertRegularFile, decodeUtf8Strict, isAligndialError, parseJsonText } from '@aligndial/core';
 import { type PreferenceExample, rowToPreferenceExample } from './preference-example.js';
 
 /** File layouts {@link readPreferenceFile} reads; `auto` picks by extension. */
@@ -76,30 +76,34 @@ class RowCollector {
   }
 }
 
-function parseJsonLine(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new AligndialError(`${source}: invalid JSON (${(error as Error).message})`);
+/**
+ * JSONL rows: each line is decoded as strict UTF-8 and parsed on its own, so an invalid byte or a syntax
+ * error is that row's error (`file:line:column`), which --skip-invalid drops like any other bad row.
+ * The bytes are split (not decoded text), so one bad byte cannot shift the other lines.
+ */
+function readJsonl(path: string, bytes: Uint8Array, rows: RowCollector): void {
+  let start = 0;
+  for (let i = 0; start < bytes.length && !rows.full; i++) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end < 0) end = bytes.length;
+    const line = bytes.subarray(start, end);
+    start = end + 1;
+    if (isBlank(line)) continue;
+    rows.add(`${path}:${i + 1}`, () => parseJsonText(decodeUtf8Strict(line, path, i + 1), path, 'preference row', i + 1));
   }
 }
 
-function readJsonl(path: string, text: string, rows: RowCollector): void {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length && !rows.full; i++) {
-    const line = lines[i].trim();
-    if (line.length === 0) continue;
-    const source = `${path}:${i + 1}`;
-    rows.add(source, () => parseJsonLine(line, source));
-  }
+function isBlank(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  return true;
 }
 
 function readJson(path: string, text: string, rows: RowCollector): void {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonText(text, path, 'preference data');
   } catch (error) {
-    throw new AligndialError(`${path}: invalid JSON (${(error as Error).message})`, {
+    throw new AligndialError((error as Error).message, {
       hint: 'A .json file must hold one array of rows; use .jsonl for one JSON object per line.',
     });
   }
@@ -116,8 +120,7 @@ function readJson(path: string, text: string, rows: RowCollector): void {
 async function readParquet(path: string, rows: RowCollector, maxSamples?: number): Promise<void> {
   const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
   const { compressors } = await import('hyparquet-compressors');
-  const fail = (error: unknown) =>
-    new AligndialError(`${path}: cannot read the parquet file (${(error as Error).message})`, { cause: error });
+  const fail = (error: unknown) => new AligndialError(`${path}: cannot read the parquet file (${parquetProblem(error)})`, { cause: error });
   let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
   let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
@@ -146,6 +149,18 @@ async function readParquet(path: string, rows: RowCollector, maxSamples?: number
   }
 }
 
+/**
+ * The reader's message when it is about the file (e.g. "parquet file invalid (footer != PAR1)"); a
+ * JavaScript TypeError/RangeError from deep inside the decoder says nothing useful about the file.
+ */
+function parquetProblem(error: unknown): string {
+  if (!(error instanceof Error) || error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) {
+    return 'not a parquet file, or corrupt';
+  }
+  const message = error.message.replace(/\s+/g, ' ').slice(0, 200);
+  return /parquet/i.test(message) ? message : `corrupt parquet file: ${message}`;
+}
+
 /** The format of `path` from its extension (`.jsonl`/`.ndjson`, `.json`, `.parquet`). */
 export function detectPreferenceFormat(path: string): Exclude<PreferenceFileFormat, 'auto'> {
   const ext = extname(path).toLowerCase();
@@ -163,8 +178,7 @@ export function detectPreferenceFormat(path: string): Exclude<PreferenceFileForm
  * with `skipInvalid` it is dropped and listed in `skipped`.
  */
 export async function readPreferenceFile(path: string, options: ReadPreferenceOptions = {}): Promise<PreferenceFileData> {
-  if (!existsSync(path)) throw new AligndialError(`${path}: preference data file not found`);
-  if (statSync(path).isDirectory()) throw new AligndialError(`${path}: expected a data file, found a directory`);
+  assertRegularFile(path, 'preference data file');
   if (options.maxSamples !== undefined && !(Number.isInteger(options.maxSamples) && options.maxSamples >= 0)) {
     throw new AligndialError(`maxSamples must be a non-negative integer, got ${String(options.maxSamples)}`);
   }
@@ -172,9 +186,9 @@ export async function readPreferenceFile(path: string, options: ReadPreferenceOp
   const rows = new RowCollector(options);
   if (format === 'parquet') await readParquet(path, rows, options.maxSamples);
   else {
-    const text = readFileSync(path, 'utf8');
-    if (format === 'jsonl') readJsonl(path, text, rows);
-    else readJson(path, text, rows);
+    const bytes = readFileSync(path);
+    if (format === 'jsonl') readJsonl(path, bytes, rows);
+    else readJson(path, decodeUtf8Strict(bytes, path), rows);
   }
   if (rows.examples.length === 0) {
     throw new AligndialError(`${path}: no valid preference rows${rows.skipped.length ? ` (${rows.skipped.length} invalid rows skipped; first: ${rows.skipped[0].source}: ${rows.skipped[0].reason})` : ''}`);

@@ -58,6 +58,15 @@ describe('tokenizePreference', () => {
     expect(always.promptIds).toEqual(chatTok.encodeChat([{ role: 'user', content: 'The sky is' }], { addGenerationPrompt: true }));
   });
 
+  it('appendEos: false leaves completions without EOS (plain strings and the plain chat format)', () => {
+    const pair = tokenizePreference({ prompt: 'The sky is', chosen: ' blue', rejected: ' green', source: 's:1' }, chatTok, { appendEos: false });
+    expect(count([...pair.chosenIds, ...pair.rejectedIds], EOS)).toBe(0);
+    expect([...pair.promptIds, ...pair.chosenIds]).toEqual(chatTok.encode('The sky is blue'));
+    const plain = tokenizePreference(conversational, plainTok, { appendEos: false });
+    expect(plain.rejectedIds.at(-1)).not.toBe(EOS);
+    expect(tokenizePreference(conversational, plainTok).rejectedIds).toEqual([...plain.rejectedIds, EOS]);
+  });
+
   it('truncates: keeps the end of the prompt (and its BOS), then cuts completions at their end', () => {
     const pair = { promptIds: [BOS, 10, 11, 12, 13, 14, 15, 16], chosenIds: [20, 21, 22], rejectedIds: [30, 31, 32, 33, 34, 35], source: 't' };
     // Fits: untouched.
@@ -74,6 +83,24 @@ describe('tokenizePreference', () => {
     expect(short.chosenIds).toEqual([20, 21, 22]);
     // maxPromptLength caps the prompt even when the pair fits.
     expect(truncatePreference(pair, { maxPromptLength: 3, bosTokenId: BOS }).pair.promptIds).toEqual([BOS, 15, 16]);
+  });
+
+  it('cuts text by characters before tokenizing: a 32 MB answer costs what maxLength can use, same tokens', () => {
+    const long = 'word '.repeat(2000);
+    const example: PreferenceExample = { prompt: `Question ${long}end?`, chosen: `Yes ${long}`, rejected: `No ${long}`, source: 't:1' };
+    const full = tokenizePreference(example, plainTok, { maxLength: 64, maxChars: Infinity });
+    const cut = tokenizePreference(example, plainTok, { maxLength: 64 });
+    expect(cut).toEqual(full);
+    const huge: PreferenceExample = { prompt: 'x'.repeat(4_000_000), chosen: 'y'.repeat(32_000_000), rejected: 'n', source: 't:2' };
+    const encoded: number[] = [];
+    const spy = { ...plainTok, encode: (text: string, o?: object) => (encoded.push(text.length), plainTok.encode(text, o)) };
+    Object.setPrototypeOf(spy, Object.getPrototypeOf(plainTok));
+    const pair = tokenizePreference(huge, spy as typeof plainTok, { maxLength: 64 });
+    expect(pair.promptIds.length + pair.chosenIds.length).toBeLessThanOrEqual(64);
+    // Work is bounded by maxLength, not by the 36 M characters of input.
+    expect(Math.max(...encoded)).toBeLessThanOrEqual(2 * plainTok.charBudget(64) + 10);
+    const counted = tokenizePreferences([huge], plainTok, { maxLength: 64 });
+    expect(counted.truncated).toBe(1);
   });
 
   it('names the row when a part tokenizes to nothing, and skips it with skipInvalid', () => {

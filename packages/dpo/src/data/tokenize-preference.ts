@@ -1,4 +1,4 @@
-import { AligndialError, type ChatMessage, type Tokenizer, formatPlainChat, isAligndialError } from '@aligndial/core';
+import { AligndialError, type ChatMessage, type Tokenizer, cutText, formatPlainChat, isAligndialError } from '@aligndial/core';
 import type { PreferenceExample } from './preference-example.js';
 import type { SkippedRow } from './read-preference-file.js';
 
@@ -31,6 +31,25 @@ export interface TokenizePreferenceOptions {
   maxLength?: number;
   /** The prompt's token budget under truncation; also a hard cap on the prompt. Default ⌈maxLength/2⌉. */
   maxPromptLength?: number;
+  /**
+   * End each completion with EOS when it contains none (default true, as TRL's DPO trainer). False
+   * keeps completions as tokenized: for data whose completions are cut mid-answer or continue
+   * text, where teaching the model to stop there would be wrong.
+   */
+  appendEos?: boolean;
+  /**
+   * Cut every text to this many characters before tokenizing (prompts keep their end, completions their
+   * start). Default: `tokenizer.charBudget(maxLength)` when `maxLength` is set, which changes no token a
+   * `maxLength` truncation keeps but bounds the work on a 32 MB answer; no cut without `maxLength`.
+   */
+  maxChars?: number;
+}
+
+/** The example with each text cut to `maxChars` characters (see {@link TokenizePreferenceOptions.maxChars}). */
+export function cutPreferenceText(example: PreferenceExample, maxChars: number): PreferenceExample {
+  const cut = (value: string | ChatMessage[], keep: 'start' | 'end') =>
+    typeof value === 'string' ? cutText(value, maxChars, keep) : value.map((m) => ({ ...m, content: cutText(m.content, maxChars, keep) }));
+  return { ...example, prompt: cut(example.prompt, 'end'), chosen: cut(example.chosen, 'start'), rejected: cut(example.rejected, 'start') };
 }
 
 function firstIsBos(ids: readonly number[], bos: number | undefined): boolean {
@@ -83,10 +102,10 @@ export function truncatePreference(
   return { pair: truncated ? { ...pair, promptIds: prompt, chosenIds: chosen, rejectedIds: rejected } : pair, truncated };
 }
 
-/** Appends EOS to a completion that contains none of the tokenizer's EOS ids. */
-function withEos(ids: number[], tokenizer: Tokenizer): number[] {
+/** Appends EOS to a completion that contains none of the tokenizer's EOS ids (unless `append` is false). */
+function withEos(ids: number[], tokenizer: Tokenizer, append = true): number[] {
   const eos = tokenizer.eosTokenId;
-  if (eos === undefined || ids.some((id) => tokenizer.eosTokenIds.includes(id))) return ids;
+  if (!append || eos === undefined || ids.some((id) => tokenizer.eosTokenIds.includes(id))) return ids;
   return [...ids, eos];
 }
 
@@ -124,10 +143,13 @@ function chatCompletionIds(
 
 /**
  * Tokenizes one pair (see {@link ChatTemplateMode}); the prompt holds one BOS at most, completions end
- * with EOS (when the template does not close the turn with one), and `maxLength` truncation applies.
+ * with EOS (when the template does not close the turn with one, unless `appendEos` is false), and
+ * `maxLength` truncation applies.
  * @throws AligndialError naming the row when a part tokenizes to nothing.
  */
-export function tokenizePreference(example: PreferenceExample, tokenizer: Tokenizer, options: TokenizePreferenceOptions = {}): TokenizedPreference {
+export function tokenizePreference(original: PreferenceExample, tokenizer: Tokenizer, options: TokenizePreferenceOptions = {}): TokenizedPreference {
+  const maxChars = options.maxChars ?? (options.maxLength !== undefined ? tokenizer.charBudget(options.maxLength) : undefined);
+  const example = maxChars === undefined ? original : cutPreferenceText(original, maxChars);
   const mode = options.chatTemplate ?? 'auto';
   const bos = tokenizer.bosTokenId;
   const { source } = example;
@@ -144,7 +166,7 @@ export function tokenizePreference(example: PreferenceExample, tokenizer: Tokeni
         full.length > promptIds.length && promptIds.every((id, i) => full[i] === id)
           ? full.slice(promptIds.length)
           : tokenizer.encode(text, { addSpecialTokens: false });
-      return withEos(ids, tokenizer);
+      return withEos(ids, tokenizer, options.appendEos);
     };
     pair = { promptIds, chosenIds: completion(example.chosen as string), rejectedIds: completion(example.rejected as string), source };
   } else {
@@ -156,7 +178,7 @@ export function tokenizePreference(example: PreferenceExample, tokenizer: Tokeni
     const promptText = renderChat(tokenizer, prompt, true, mode);
     const promptIds = dropDoubleBos(tokenizer.encode(promptText, { addSpecialTokens: addSpecial }), bos);
     const completion = (value: string | ChatMessage[], field: string) =>
-      withEos(chatCompletionIds(tokenizer, prompt, turns(value, 'assistant'), promptText, promptIds, addSpecial, mode, source, field), tokenizer);
+      withEos(chatCompletionIds(tokenizer, prompt, turns(value, 'assistant'), promptText, promptIds, addSpecial, mode, source, field), tokenizer, options.appendEos);
     pair = { promptIds, chosenIds: completion(example.chosen, 'chosen'), rejectedIds: completion(example.rejected, 'rejected'), source };
   }
   if (pair.promptIds.length === 0) {
@@ -187,7 +209,9 @@ export function tokenizePreferences(
   const out: TokenizedPreferenceData = { pairs: [], skipped: [], truncated: 0 };
   for (const example of examples) {
     try {
-      const full = tokenizePreference(example, tokenizer, { ...options, maxLength: undefined, maxPromptLength: undefined });
+      // Untruncated first (to count the pairs truncation cuts), but never longer than maxLength can use.
+      const maxChars = options.maxChars ?? (options.maxLength !== undefined ? tokenizer.charBudget(options.maxLength) : undefined);
+      const full = tokenizePreference(example, tokenizer, { ...options, maxLength: undefined, maxPromptLength: undefined, maxChars });
       const { pair, truncated } = truncatePreference(full, { ...options, bosTokenId: tokenizer.bosTokenId });
       if (truncated) out.truncated++;
       out.pairs.push(pair);

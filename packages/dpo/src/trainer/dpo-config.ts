@@ -1,4 +1,4 @@
-import { AligndialError, DEFAULT_TRAINING_CONFIG, type TrainingConfig, validateTrainingConfig } from '@aligndial/core';
+import { AligndialError, DEFAULT_TRAINING_CONFIG, describeValue, type TrainingConfig, validateTrainingConfig } from '@aligndial/core';
 import { type PreferenceLossType, resolveLossTypes } from '../losses/preference-loss.js';
 import type { TrainableSpec } from './trainable-selection.js';
 
@@ -35,7 +35,7 @@ export const DEFAULT_DPO_CONFIG: DpoConfig = {
 };
 
 function bad(field: string, problem: string, value: unknown): AligndialError {
-  return new AligndialError(`DPO config: ${field} ${problem}, got ${JSON.stringify(value)}`);
+  return new AligndialError(`DPO config: ${field} ${problem}, got ${describeValue(value)}`);
 }
 
 const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;

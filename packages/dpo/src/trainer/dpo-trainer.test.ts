@@ -111,7 +111,7 @@ describe('DpoTrainer', () => {
     const frozenBefore = snapshot(model.parameters());
     // Insert a copy of layer 0 whose output projections are zero: an identity layer.
     const w = model.layers[0].weights;
-    const copy = (v: tf.Variable, zero = false) => tf.variable(zero ? tf.zerosLike(v) : v.clone(), false);
+    const copy = (v: tf.Variable | unknown, zero = false) => tf.variable(zero ? tf.zerosLike(v as tf.Variable) : (v as tf.Variable).clone(), false);
     const inserted = new DecoderLayer(model.config, {
       inputNorm: copy(w.inputNorm),
       wqkv: copy(w.wqkv),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AdamW, AligndialError, GradientAccumulator, type LrScheduleOptions, Rng, type SequenceBatch, type Transformer, computeGradients, isBiasOrNormParameter, learningRateAt, loadTrainingCheckpoint, modelFingerprint, optimizerStep, saveTrainingCheckpoint, sequenceLogProbs, tf } from '@aligndial/core';
+import { AdamW, AligndialError, GradientAccumulator, type LrScheduleOptions, Rng, type SequenceBatch, type Transformer, computeGradients, describeValue, isBiasOrNormParameter, learningRateAt, loadTrainingCheckpoint, modelFingerprint, optimizerStep, saveTrainingCheckpoint, sequenceLogProbs, tf, withCheckpointing } from '@aligndial/core';
 import { latestCheckpoint } from '@aligndial/core/internal';
 import { type PreferenceBatch, collatePreferenceBatch } from '../data/collate.js';
 import type { TokenizedPreference } from '../data/tokenize-preference.js';
@@ -52,6 +52,12 @@ export interface DpoTrainerOptions {
   onStep?: (record: DpoLogRecord, totalSteps: number) => void;
   /** Progress of the up-front reference pass: (pairs done, total). */
   onReferenceProgress?: (done: number, total: number) => void;
+  /**
+   * Log, per trainable tensor and step, `grad_norm/{name}` (before clipping), `update_norm/{name}` (‖Δw‖ of
+   * the optimizer step) and `param_norm/{name}` (after it) in every training metrics line (the step's own
+   * values, not averaged). For diagnosing what actually trains; costs a copy of the trainable weights per step.
+   */
+  logTensorNorms?: boolean;
 }
 
 export interface DpoTrainOptions {
@@ -81,6 +87,8 @@ interface StepOutcome {
   gradNorm: number;
   learningRate: number;
   seconds: number;
+  /** With `logTensorNorms`: `grad_norm/…`, `update_norm/…`, `param_norm/…` per trainable tensor. */
+  tensorNorms?: Record<string, number>;
 }
 
 /**
@@ -128,7 +136,7 @@ export class DpoTrainer {
     if (this.trainable.size === 0) throw new AligndialError('DpoTrainer: no parameter is trainable');
     const embed = this.model.weights.embed;
     // A tied LM head must be derived from `embed` inside the graph only when `embed` trains.
-    const training = [...this.trainable.values()].includes(embed);
+    const training = [...this.trainable.values()].includes(embed as tf.Variable);
     this.policyFn = options.policyLogProbs ?? ((batch) => sequenceLogProbs(this.model, batch, { training }));
     this.padId = options.padTokenId ?? this.model.config.padTokenId ?? 0;
     this.optimizer = new AdamW(this.trainable, {
@@ -300,7 +308,7 @@ export class DpoTrainer {
     const now = this.runIdentity();
     for (const [field, value] of Object.entries(now)) {
       if (JSON.stringify(saved[field]) !== JSON.stringify(value)) {
-        throw new AligndialError(`${path}: the checkpoint was saved with ${field} = ${JSON.stringify(saved[field])}, this run has ${JSON.stringify(value)}`, {
+        throw new AligndialError(`${path}: the checkpoint was saved with ${field} = ${describeValue(saved[field])}, this run has ${describeValue(value)}`, {
           hint: 'Resume with the same data and batch settings, or start a new run in another output directory.',
         });
       }
@@ -430,14 +438,16 @@ export class DpoTrainer {
         const ref = this.referenceTensors(batch, indices, this.refTrain);
         let captured: { losses: Partial<Record<PreferenceLossType, number>>; stats: PairStats } | undefined;
         try {
-          const { loss, grads } = computeGradients(
-            () => {
-              const out = this.batchLoss(batch, ref, true);
-              captured = { losses: out.losses, stats: out.stats };
-              return out.loss;
-            },
-            this.trainable,
-            { step: step + 1 },
+          const { loss, grads } = withCheckpointing(this.model, this.config.gradientCheckpointing, () =>
+            computeGradients(
+              () => {
+                const out = this.batchLoss(batch, ref, true);
+                captured = { losses: out.losses, stats: out.stats };
+                return out.loss;
+              },
+              this.trainable,
+              { step: step + 1 },
+            ),
           );
           accumulator.add(grads);
           lossSum += loss;
@@ -454,12 +464,40 @@ export class DpoTrainer {
     }
     const mean = accumulator.mean();
     const learningRate = learningRateAt(step, this.schedule);
+    // Gradient norms are read before optimizerStep, which disposes `mean`.
+    const norms = this.options.logTensorNorms ? this.tensorNormsBefore(mean) : undefined;
     const gradNorm = optimizerStep(this.optimizer, mean, { learningRate, maxGradNorm: this.config.maxGradNorm, step: step + 1 });
+    const tensorNorms = norms?.finish();
     this.globalStep = step + 1;
     const n = micro.length;
     const losses: Partial<Record<PreferenceLossType, number>> = {};
     for (const [type, v] of Object.entries(lossSums)) losses[type as PreferenceLossType] = v / n;
-    return { loss: lossSum / n, losses, stats: mergePairStats(parts), tokens, gradNorm, learningRate, seconds: (performance.now() - started) / 1000 };
+    return { loss: lossSum / n, losses, stats: mergePairStats(parts), tokens, gradNorm, learningRate, seconds: (performance.now() - started) / 1000, tensorNorms };
+  }
+
+  /**
+   * Per-tensor gradient norms now and a copy of the trainable weights; `finish()`, after the optimizer
+   * step, adds the update and parameter norms and frees the copy.
+   */
+  private tensorNormsBefore(grads: ReadonlyMap<string, tf.Tensor>): { finish: () => Record<string, number> } {
+    const norms: Record<string, number> = {};
+    const before = new Map<string, tf.Tensor>();
+    for (const [name, v] of this.trainable) {
+      const g = grads.get(name);
+      norms[`grad_norm/${name}`] = g ? tf.tidy(() => tf.norm(g).dataSync()[0]) : 0;
+      before.set(name, tf.clone(v));
+    }
+    return {
+      finish: () => {
+        for (const [name, v] of this.trainable) {
+          const old = before.get(name)!;
+          norms[`update_norm/${name}`] = tf.tidy(() => tf.norm(tf.sub(v, old)).dataSync()[0]);
+          norms[`param_norm/${name}`] = tf.tidy(() => tf.norm(v).dataSync()[0]);
+          old.dispose();
+        }
+        return norms;
+      },
+    };
   }
 
   /** A metrics line averaging `outcomes` (the steps since the last line). */
@@ -474,6 +512,7 @@ export class DpoTrainer {
     record.grad_norm = last.gradNorm;
     const seconds = outcomes.reduce((a, o) => a + o.seconds, 0);
     record.tokens_per_second = seconds > 0 ? outcomes.reduce((a, o) => a + o.tokens, 0) / seconds : 0;
+    if (last.tensorNorms) Object.assign(record, last.tensorNorms);
     return record;
   }
 }

@@ -1,4 +1,4 @@
-import { AligndialError, type Transformer, type tf } from '@aligndial/core';
+import { AligndialError, type ModelConfig, type Transformer, parameterSizes, type tf } from '@aligndial/core';
 
 /**
  * Which parameters train:
@@ -33,13 +33,27 @@ function layerRange(spec: string, numLayers: number): number[] {
  * The trainable variables of `model` for `spec`, by name, in `model.parameters()` order.
  * @throws AligndialError for an unknown name or a K out of range.
  */
-export function selectTrainable(model: Pick<Transformer, 'parameters' | 'layers'>, spec: TrainableSpec = 'all'): Map<string, tf.Variable> {
-  const params = model.parameters();
-  const pick = (keep: (name: string) => boolean) => new Map([...params].filter(([name]) => keep(name)));
+export function selectTrainable(
+  model: Pick<Transformer, 'parameters' | 'layers'> & Partial<Pick<Transformer, 'engineMatrices' | 'thaw'>>,
+  spec: TrainableSpec = 'all',
+): Map<string, tf.Variable> {
+  // Frozen matrices held by the matmul engine are selectable too: the selected ones are thawed
+  // into tfjs Variables (trainable weights are always tfjs Variables).
+  const engineNames = [...(model.engineMatrices?.() ?? new Map()).keys()];
+  const names = new Set([...model.parameters().keys(), ...engineNames]);
+  const selected = selectNames(names, model.layers.length, spec);
+  const thaw = engineNames.filter((n) => selected.has(n));
+  if (thaw.length > 0) model.thaw?.(thaw);
+  return new Map([...model.parameters()].filter(([name]) => selected.has(name)));
+}
+
+function selectNames(names: Set<string>, numLayers: number, spec: TrainableSpec): Set<string> {
+  const params = new Map([...names].map((n) => [n, n]));
+  const pick = (keep: (name: string) => boolean) => new Set([...params.keys()].filter((name) => keep(name)));
   if (spec === 'all') return pick(() => true);
   if (typeof spec === 'string') {
     if (!/^(bottom|top):\d+$/.test(spec)) throw new AligndialError(`trainable "${spec}" is not one of: all, bottom:K, top:K, or a list of names`);
-    const layers = new Set(layerRange(spec, model.layers.length).map((i) => `layers.${i}.`));
+    const layers = new Set(layerRange(spec, numLayers).map((i) => `layers.${i}.`));
     return pick((name) => [...layers].some((prefix) => name.startsWith(prefix)));
   }
   const selected = new Set<string>();
@@ -53,4 +67,15 @@ export function selectTrainable(model: Pick<Transformer, 'parameters' | 'layers'
     for (const m of matches) selected.add(m);
   }
   return pick((name) => selected.has(name));
+}
+
+/**
+ * What `spec` selects of a model with this config, before any weight is read (for the memory plan):
+ * the trainable parameter count and whether the embedding is among them.
+ */
+export function trainableFromConfig(config: ModelConfig, spec: TrainableSpec = 'all'): { parameters: number; trainsEmbedding: boolean } {
+  const sizes = parameterSizes(config);
+  const stub = { parameters: () => new Map([...sizes].map(([name, size]) => [name, { size } as unknown as tf.Variable])), layers: { length: config.numLayers } as Transformer['layers'] };
+  const selected = selectTrainable(stub, spec);
+  return { parameters: [...selected.values()].reduce((n, v) => n + v.size, 0), trainsEmbedding: selected.has('embed') };
 }

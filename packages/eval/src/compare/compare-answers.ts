@@ -46,7 +46,11 @@ export interface CompareAnswersOptions {
   cacheFile?: string | false;
   /** Pairs judged at once (default 4). */
   concurrency?: number;
-  /** Judge both orders; disagreement is a tie (default false: one seeded random order per pair). */
+  /**
+   * Judge both orders; disagreement is a tie (default false: one seeded random order per pair).
+   * The Arena-Hard template always judges both orders (baseline first, then ours first), as
+   * Arena-Hard does.
+   */
   swap?: boolean;
   /** Seed for the per-pair order (default 0). */
   seed?: number | string;
@@ -90,6 +94,13 @@ function checkTurns(pairs: readonly AnswerPair[], template: PairTemplate, aFile:
   }
 }
 
+/** P(A is better) averaged over the calls that carry a preference; undefined if any call lacks one. */
+function preferenceOfA(calls: readonly JudgmentCall[]): number | undefined {
+  if (calls.length === 0 || calls.some((c) => c.preference === undefined)) return undefined;
+  const pA = calls.map((c) => (c.order === 'AB' ? c.preference! : 1 - c.preference!));
+  return pA.reduce((s, p) => s + p, 0) / pA.length;
+}
+
 async function judgePair(
   pair: AnswerPair,
   judge: Judge,
@@ -97,7 +108,9 @@ async function judgePair(
   options: CompareAnswersOptions,
   context: JudgeContext,
 ): Promise<JudgmentRecord> {
-  const orders: Order[] = options.swap ? ['AB', 'BA'] : [pickOrder(options.seed ?? 0, pair.id)];
+  // Arena-Hard's game 1 shows the baseline as Assistant A, game 2 shows the model as A.
+  const orders: Order[] =
+    template.format === 'arena-hard' ? ['BA', 'AB'] : options.swap ? ['AB', 'BA'] : [pickOrder(options.seed ?? 0, pair.id)];
   const question = asTurns(pair.a.prompt);
   const reference = options.references?.[pair.id];
   const calls: JudgmentCall[] = [];
@@ -108,6 +121,8 @@ async function judgePair(
       order,
       verdict: r.verdict,
       ...(r.scores ? { scores: r.scores } : {}),
+      ...(r.label !== undefined ? { label: r.label } : {}),
+      ...(r.preference !== undefined ? { preference: r.preference } : {}),
       raw: r.raw,
       ...(r.firstRaw !== undefined ? { firstRaw: r.firstRaw } : {}),
       ...(r.error !== undefined ? { error: r.error } : {}),
@@ -118,9 +133,11 @@ async function judgePair(
   const { verdict, inconsistent } =
     verdicts.length === 2 ? combineSwapped(verdicts[0], verdicts[1]) : { verdict: verdicts[0], inconsistent: false };
   const error = calls.find((c) => c.error)?.error;
+  const preference = preferenceOfA(calls);
   return {
     id: pair.id,
-    verdict,
+    verdict: preference === undefined ? verdict : preference > 0.5 ? 'A' : preference < 0.5 ? 'B' : 'tie',
+    ...(preference !== undefined ? { preference } : {}),
     ...(inconsistent ? { inconsistent } : {}),
     lengthA: textLength(pair.a.output),
     lengthB: textLength(pair.b.output),

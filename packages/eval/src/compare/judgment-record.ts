@@ -1,7 +1,7 @@
 import { EvalInputError } from '../errors.js';
 import { asObject, idField } from '../io/fields.js';
 import { readJsonl } from '../io/jsonl.js';
-import type { PositionVerdict } from '../judge/parse-verdict.js';
+import type { ArenaHardLabel, PositionVerdict } from '../judge/parse-verdict.js';
 import type { Order, Verdict } from './order.js';
 
 /** One judge call within a pair's judgment. */
@@ -10,6 +10,10 @@ export interface JudgmentCall {
   /** Verdict in presentation order. */
   verdict: PositionVerdict | 'error';
   scores?: [number, number];
+  /** Arena-Hard template: the judge's label, in presentation order. */
+  label?: ArenaHardLabel;
+  /** AlpacaEval template: probability that position 1 is better. */
+  preference?: number;
   raw: string;
   firstRaw?: string;
   error?: string;
@@ -30,6 +34,11 @@ export interface JudgmentRecord {
   lengthB: number;
   judge: string;
   template: string;
+  /**
+   * AlpacaEval template: probability that A ("ours") is better, averaged over the calls (the
+   * soft preference AlpacaEval's win rate averages). Absent for the other templates.
+   */
+  preference?: number;
   calls: JudgmentCall[];
   error?: string;
 }

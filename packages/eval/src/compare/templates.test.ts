@@ -40,7 +40,7 @@ describe.skipIf(!HAS_SHARED_DATA)('FastChat pairwise templates', () => {
     await expect(compareAnswers({ aFile, bFile, judge, outFile: join(tmp.dir, 'x.jsonl') })).rejects.toThrow(
       /id "1" has 2 turns but judge template "alignez" judges one turn/,
     );
-    expect(() => resolvePairTemplate('pair-v9', SHARED_DATA_DIR)).toThrow(/unknown pairwise judge template "pair-v9" \(known: alignez, pair-v2/);
+    expect(() => resolvePairTemplate('pair-v9', SHARED_DATA_DIR)).toThrow(/unknown pairwise judge template "pair-v9" \(known: alignez, arena-hard, alpaca-eval, pair-v2/);
     expect(() => resolvePairTemplate('pair-v2')).toThrow(/give the data folder/);
     expect(resolvePairTemplate('pair-math-v1', SHARED_DATA_DIR).format).toBe('ab');
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAnswers } from '../io/answers.js';
 import { HAS_SHARED_DATA, SHARED_DATA_DIR, tempDir } from '../test-support/shared-data.js';
-import { generateAnswers } from './generate-answers.js';
+import { answerSeed, generateAnswers } from './generate-answers.js';
 import type { ChatMessage, Generator } from './generator.js';
 
 describe('generateAnswers', () => {
@@ -80,5 +80,49 @@ describe('generateAnswers', () => {
     expect(r.total).toBe(2);
     expect(readAnswers(outFile).map((a) => a.id)).toEqual(['81', '82']);
     expect(readAnswers(outFile)[0].output).toEqual(['ok', 'ok']);
+  });
+});
+
+describe('generateAnswers: samples, seeds, token ids and λ', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+
+  it('writes N samples per prompt with distinct recorded seeds that a rerun repeats, and token ids per turn', async () => {
+    const prompts = [
+      { id: 'q1', prompt: 'single' },
+      { id: 'q2', prompt: ['turn one', 'turn two'] },
+    ];
+    const seen: Array<[string, number, number, number | undefined]> = [];
+    const generator: Generator = async (p, context) => {
+      seen.push([context!.id, context!.turn, context!.sample, context!.seed]);
+      return { text: `s${context!.seed}`, tokenIds: [context!.turn, context!.sample], lambda: context!.turn === 2 ? 0.3 : 1 };
+    };
+    const outFile = join(tmp.dir, 'samples.jsonl');
+    const result = await generateAnswers({ prompts, generator, outFile, numSamples: 3, seed: 7 });
+    expect(result).toEqual({ outFile, total: 6, generated: 6, resumed: 0 });
+    const rows = readAnswers(outFile);
+    expect(rows.map((r) => [r.id, r.sample])).toEqual([
+      ['q1#0', 0],
+      ['q1#1', 1],
+      ['q1#2', 2],
+      ['q2#0', 0],
+      ['q2#1', 1],
+      ['q2#2', 2],
+    ]);
+    expect(new Set(rows.map((r) => r.seed)).size).toBe(6);
+    expect(rows[0].seed).toBe(answerSeed(7, 'q1', 0));
+    expect(rows[4]).toMatchObject({ output: [`s${rows[4].seed}`, `s${rows[4].seed}`], tokenIds: [[1, 1], [2, 1]], lambda: [1, 0.3] });
+    expect(rows[0]).toMatchObject({ tokenIds: [1, 0], lambda: 1 });
+    // Both turns of a conversation use the sample's seed.
+    expect(seen.filter(([id, , sample]) => id === 'q2' && sample === 1).map(([, turn, , seed]) => [turn, seed])).toEqual([
+      [1, rows[4].seed],
+      [2, rows[4].seed],
+    ]);
+
+    const again = join(tmp.dir, 'samples-again.jsonl');
+    await generateAnswers({ prompts, generator, outFile: again, numSamples: 3, seed: 7 });
+    expect(readAnswers(again)).toEqual(rows);
+    // Resuming skips the samples already written.
+    expect(await generateAnswers({ prompts, generator, outFile, numSamples: 3, seed: 7 })).toMatchObject({ generated: 0, resumed: 6 });
   });
 });

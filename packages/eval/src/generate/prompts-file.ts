@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '@aligndial/core';
 import { EvalInputError } from '../errors.js';
 import { asObject, turnsField } from '../io/fields.js';
 import { readJsonl } from '../io/jsonl.js';
@@ -17,13 +17,7 @@ export interface PromptItem {
  */
 export function readPromptsFile(file: string): PromptItem[] {
   if (!file.endsWith('.jsonl')) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      throw new EvalInputError('file not found', { file });
-    }
-    return text
+    return readTextFile(file, 'prompts file')
       .split('\n')
       .map((line, i) => ({ id: String(i + 1), prompt: line.trim() }))
       .filter((p) => p.prompt !== '');

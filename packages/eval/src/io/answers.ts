@@ -12,6 +12,38 @@ export interface AnswerRecord {
   id: string;
   prompt: Turns;
   output: Turns;
+  /** With several samples per prompt: the sample's 0-based index (its id is `PROMPT_ID#INDEX`). */
+  sample?: number;
+  /** The seed the answer was sampled with (the same for every turn of a conversation). */
+  seed?: number;
+  /** The generated token ids, one list per turn for multi-turn answers. */
+  tokenIds?: number[] | number[][];
+  /** λ the answer was generated at, one per turn for multi-turn answers. */
+  lambda?: number | number[];
+}
+
+/** The optional fields of an answer line, checked loosely (they are provenance, not inputs). */
+function optionalFields(obj: Record<string, unknown>, at: { file: string; line: number }): Partial<AnswerRecord> {
+  const out: Partial<AnswerRecord> = {};
+  const isIds = (v: unknown) => Array.isArray(v) && v.every((x) => Number.isInteger(x));
+  for (const key of ['sample', 'seed'] as const) {
+    if (obj[key] === undefined) continue;
+    if (!Number.isInteger(obj[key])) throw new EvalInputError(`field "${key}" must be an integer`, at);
+    out[key] = obj[key] as number;
+  }
+  if (obj.tokenIds !== undefined) {
+    const v = obj.tokenIds;
+    if (!isIds(v) && !(Array.isArray(v) && v.every(isIds))) throw new EvalInputError('field "tokenIds" must be a list of token ids (one list per turn)', at);
+    out.tokenIds = v as number[] | number[][];
+  }
+  if (obj.lambda !== undefined) {
+    const v = obj.lambda;
+    if (typeof v !== 'number' && !(Array.isArray(v) && v.every((x) => typeof x === 'number'))) {
+      throw new EvalInputError('field "lambda" must be a number (one per turn)', at);
+    }
+    out.lambda = v as number | number[];
+  }
+  return out;
 }
 
 /** Options for {@link readAnswers}. */
@@ -38,7 +70,7 @@ export function readAnswers(file: string, options: ReadAnswersOptions = {}): Ans
     const first = seen.get(id);
     if (first !== undefined) throw new EvalInputError(`duplicate id "${id}" (first on line ${first})`, at);
     seen.set(id, line);
-    return { id, prompt, output };
+    return { id, prompt, output, ...optionalFields(obj, at) };
   });
 }
 
@@ -54,5 +86,15 @@ export function openAnswersForResume(file: string): AnswerRecord[] {
 
 /** Appends one answer line (creating the file and its folder if needed). */
 export function appendAnswer(file: string, record: AnswerRecord): void {
-  appendJsonl(file, { id: record.id, prompt: record.prompt, output: record.output });
+  const { id, prompt, output, sample, seed, lambda, tokenIds } = record;
+  // Token ids last: they are long, and the text fields stay readable at the start of the line.
+  appendJsonl(file, {
+    id,
+    prompt,
+    output,
+    ...(sample !== undefined ? { sample } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(lambda !== undefined ? { lambda } : {}),
+    ...(tokenIds !== undefined ? { tokenIds } : {}),
+  });
 }

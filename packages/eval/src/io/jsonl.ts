@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { assertRegularFile, decodeUtf8Strict, isAligndialError } from '@aligndial/core';
 import { EvalInputError } from '../errors.js';
 
 /** One parsed JSONL line with its 1-based line number (for error messages). */
@@ -20,7 +21,11 @@ export interface ReadJsonlOptions {
 /** Reads a JSONL file; blank lines are skipped, a bad line throws {@link EvalInputError} naming it. */
 export function readJsonl(file: string, options: ReadJsonlOptions = {}): JsonlLine[] {
   if (!existsSync(file)) throw new EvalInputError('file not found', { file });
-  const text = readFileSync(file, 'utf8');
+  assertRegularFile(file, 'JSONL file');
+  const bytes = readFileSync(file);
+  // Strict UTF-8, except in a torn last line (a killed write can cut a character in half).
+  const end = options.tolerateTornTail ? bytes.lastIndexOf(0x0a) + 1 : bytes.length;
+  const text = decodeUtf8Strict(bytes.subarray(0, end), file) + tornTail(bytes.subarray(end));
   const lines = text.split('\n');
   const out: JsonlLine[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -35,6 +40,16 @@ export function readJsonl(file: string, options: ReadJsonlOptions = {}): JsonlLi
     }
   }
   return out;
+}
+
+/** The bytes after the last newline, or '' when they are not valid UTF-8 (then they are a torn write). */
+function tornTail(bytes: Uint8Array): string {
+  try {
+    return decodeUtf8Strict(bytes, 'tail');
+  } catch (error) {
+    if (isAligndialError(error)) return '';
+    throw error;
+  }
 }
 
 /** Cuts a trailing partial line (no final newline) so that appends start on a fresh line. */
@@ -54,19 +69,26 @@ export function appendJsonl(file: string, value: unknown): void {
   appendFileSync(file, `${JSON.stringify(value)}\n`);
 }
 
-/** Writes all records at once via a temporary file and rename, so readers never see half a file. */
-export function writeJsonlAtomic(file: string, values: readonly unknown[]): void {
+/** Writes a whole file via a temporary file and rename, so readers never see half a file. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, values.map((v) => `${JSON.stringify(v)}\n`).join(''));
+  writeFileSync(tmp, data);
   renameSync(tmp, file);
+}
+
+/** Writes all records at once via a temporary file and rename, so readers never see half a file. */
+export function writeJsonlAtomic(file: string, values: readonly unknown[]): void {
+  writeFileAtomic(file, values.map((v) => `${JSON.stringify(v)}\n`).join(''));
 }
 
 /** Reads a whole JSON (not JSONL) file, throwing {@link EvalInputError} when missing or invalid. */
 export function readJson(file: string): unknown {
   if (!existsSync(file)) throw new EvalInputError('file not found', { file });
+  assertRegularFile(file, 'JSON file');
+  const text = decodeUtf8Strict(readFileSync(file), file);
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(text);
   } catch (err) {
     throw new EvalInputError(`invalid JSON (${(err as Error).message})`, { file });
   }

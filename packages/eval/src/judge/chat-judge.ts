@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../generate/generator.js';
-import type { ChatFn } from './chat.js';
+import { ALPACA_EVAL_LOGPROBS } from './alpaca-eval-template.js';
+import type { ChatFn, ChatReply, ChatRequestOptions } from './chat.js';
 import type { GradeInput, GradeResult, Judge, JudgeContext, JudgeOutcome, PairInput, PairResult } from './judge.js';
 import { type ParsedPair, parsePairVerdict, parseRating, REASK_MESSAGES } from './parse-verdict.js';
 import { gradeVars, pairVars, renderTemplate } from './render.js';
@@ -24,23 +25,24 @@ export interface ChatJudgeOptions {
 async function askParsed<T>(
   chat: ChatFn,
   messages: ChatMessage[],
-  parse: (raw: string) => T | undefined,
+  parse: (reply: ChatReply) => T | undefined,
   reask: string,
   retry: RetryOptions,
   context: JudgeContext | undefined,
+  request: Omit<ChatRequestOptions, 'signal'> = {},
 ): Promise<JudgeOutcome & { value?: T }> {
   const tally = { requests: 0 };
   let firstRaw: string | undefined;
   try {
-    const raw = await chatWithRetry(chat, messages, retry, tally, context);
-    const value = parse(raw);
-    if (value !== undefined) return { raw, value, requests: tally.requests };
-    firstRaw = raw;
-    const followUp: ChatMessage[] = [...messages, { role: 'assistant', content: raw }, { role: 'user', content: reask }];
-    const raw2 = await chatWithRetry(chat, followUp, retry, tally, context);
-    const value2 = parse(raw2);
-    if (value2 !== undefined) return { raw: raw2, firstRaw, value: value2, requests: tally.requests };
-    return { raw: raw2, firstRaw, error: 'unparsable verdict after one re-ask', requests: tally.requests };
+    const reply = await chatWithRetry(chat, messages, retry, tally, context, request);
+    const value = parse(reply);
+    if (value !== undefined) return { raw: reply.content, value, requests: tally.requests };
+    firstRaw = reply.content;
+    const followUp: ChatMessage[] = [...messages, { role: 'assistant', content: firstRaw }, { role: 'user', content: reask }];
+    const reply2 = await chatWithRetry(chat, followUp, retry, tally, context, request);
+    const value2 = parse(reply2);
+    if (value2 !== undefined) return { raw: reply2.content, firstRaw, value: value2, requests: tally.requests };
+    return { raw: reply2.content, firstRaw, error: 'unparsable verdict after one re-ask', requests: tally.requests };
   } catch (err) {
     if (!(err instanceof JudgeRequestError)) throw err;
     return { raw: firstRaw ?? '', firstRaw, error: err.message, transient: true, requests: tally.requests };
@@ -70,17 +72,20 @@ export function createChatJudge(options: ChatJudgeOptions): Judge {
       const out = await askParsed<ParsedPair>(
         options.chat,
         messages,
-        (raw) => parsePairVerdict(raw, format),
+        (reply) => parsePairVerdict(reply, format),
         REASK_MESSAGES[format],
         retry,
         context,
+        format === 'alpaca-eval' ? { logprobs: ALPACA_EVAL_LOGPROBS } : {},
       );
       const { value, ...outcome } = out;
-      return value ? { ...outcome, verdict: value.verdict, scores: value.scores } : { ...outcome, verdict: 'error' };
+      if (!value) return { ...outcome, verdict: 'error' };
+      const { verdict, scores, label, preference } = value;
+      return { ...outcome, verdict, ...(scores ? { scores } : {}), ...(label ? { label } : {}), ...(preference !== undefined ? { preference } : {}) };
     },
     async grade(input: GradeInput, context?: JudgeContext): Promise<GradeResult> {
       const messages = promptMessages(input.template, gradeVars(input));
-      const { value, ...outcome } = await askParsed(options.chat, messages, parseRating, REASK_MESSAGES.rating, retry, context);
+      const { value, ...outcome } = await askParsed(options.chat, messages, (r) => parseRating(r.content), REASK_MESSAGES.rating, retry, context);
       return { ...outcome, score: value ?? null };
     },
   };

@@ -41,7 +41,14 @@ export async function createJudge(spec: string | JudgeSpec, options: CreateJudge
     case 'local': {
       const complete = options.complete;
       if (!complete) throw new JudgeConfigError(`judge "${id}" needs the local model's generate function (option "complete")`);
-      return createChatJudge({ id, chat: (messages) => complete(messages), retry: options.retry });
+      return createChatJudge({
+        id,
+        chat: async (messages) => {
+          const out = await complete(messages);
+          return typeof out === 'string' ? out : out.text;
+        },
+        retry: options.retry,
+      });
     }
     case 'rule': {
       if ('module' in parsed) return createRuleJudge(id, await loadRuleModule(parsed.module, options.cwd));

@@ -2,7 +2,21 @@ import { join } from 'node:path';
 import { EvalInputError } from '../errors.js';
 import { asObject, stringField } from '../io/fields.js';
 import { readJsonl } from '../io/jsonl.js';
+import { ALPACA_EVAL_TEMPLATE } from './alpaca-eval-template.js';
+import { ARENA_HARD_TEMPLATE } from './arena-hard-template.js';
 import { ALIGNEZ_TEMPLATE, type GradeTemplate, type JudgeTemplate, type PairTemplate } from './templates.js';
+
+/**
+ * Pairwise templates built in, by the names users type: AlignEZ A.4.2 and the two benchmark
+ * protocols (under their short and their published names).
+ */
+export const BUILTIN_PAIR_TEMPLATES: Readonly<Record<string, PairTemplate>> = {
+  alignez: ALIGNEZ_TEMPLATE,
+  'arena-hard': ARENA_HARD_TEMPLATE,
+  [ARENA_HARD_TEMPLATE.name]: ARENA_HARD_TEMPLATE,
+  'alpaca-eval': ALPACA_EVAL_TEMPLATE,
+  [ALPACA_EVAL_TEMPLATE.name]: ALPACA_EVAL_TEMPLATE,
+};
 
 /**
  * Loads FastChat's judge prompts (`DATA/mt_bench/judge_prompts.jsonl`: `pair-v2`,
@@ -32,18 +46,19 @@ export function loadJudgePrompts(dataDir: string): Map<string, JudgeTemplate> {
 }
 
 /**
- * Resolves a pairwise template by name: `alignez` (built in, the default) or a FastChat pairwise
- * prompt from `judge_prompts.jsonl` in `dataDir`.
+ * Resolves a pairwise template by name: a built-in one (`alignez`, the default; `arena-hard`;
+ * `alpaca-eval`) or a FastChat pairwise prompt from `judge_prompts.jsonl` in `dataDir`.
  */
 export function resolvePairTemplate(name: string, dataDir?: string): PairTemplate {
-  if (name === ALIGNEZ_TEMPLATE.name) return ALIGNEZ_TEMPLATE;
+  const builtin = BUILTIN_PAIR_TEMPLATES[name];
+  if (builtin) return builtin;
   if (dataDir === undefined) {
     throw new EvalInputError(`judge template "${name}" is not built in; give the data folder to load it from judge_prompts.jsonl`);
   }
   const template = loadJudgePrompts(dataDir).get(name);
   if (template?.kind !== 'pair') {
     const names = [...loadJudgePrompts(dataDir).values()].filter((t) => t.kind === 'pair').map((t) => t.name);
-    throw new EvalInputError(`unknown pairwise judge template "${name}" (known: alignez, ${names.join(', ')})`);
+    throw new EvalInputError(`unknown pairwise judge template "${name}" (known: alignez, arena-hard, alpaca-eval, ${names.join(', ')})`);
   }
   return template;
 }

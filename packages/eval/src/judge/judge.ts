@@ -1,5 +1,5 @@
 import type { RequestBudget } from './budget.js';
-import type { PositionVerdict } from './parse-verdict.js';
+import type { ArenaHardLabel, PositionVerdict } from './parse-verdict.js';
 import type { GradeTemplate, PairTemplate } from './templates.js';
 
 /** Per-run state a judge call needs: the shared request budget and a cancellation signal. */
@@ -47,6 +47,10 @@ export interface JudgeOutcome {
 export interface PairResult extends JudgeOutcome {
   verdict: PositionVerdict | 'error';
   scores?: [number, number];
+  /** Arena-Hard template: the label, in presentation order. */
+  label?: ArenaHardLabel;
+  /** AlpacaEval template: probability that position 1 is better. */
+  preference?: number;
 }
 
 /** Result of grading one answer; `score` is null in the error bucket. */

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { JudgeConfigError } from '../errors.js';
-import type { ChatFn } from './chat.js';
+import type { ChatFn, ChatReply } from './chat.js';
 import { JudgeRequestError, statusError } from './request-error.js';
 
 /** Options for {@link createOpenAIChat}. */
@@ -56,23 +56,33 @@ export function createOpenAIChat(options: OpenAIChatOptions): ChatFn {
     throw new JudgeConfigError(`judge openai:${options.model} needs an API key: set OPENAI_API_KEY`);
   }
   const client = new OpenAI({ apiKey, baseURL: options.baseURL, timeout: options.timeoutMs ?? 120_000, maxRetries: 0 });
-  return async (messages, { signal } = {}) => {
+  return async (messages, { signal, logprobs } = {}) => {
     let response: OpenAI.Chat.Completions.ChatCompletion;
+    const maxTokens = logprobs?.maxTokens ?? options.maxTokens;
     try {
       response = await client.chat.completions.create(
         {
           model: options.model,
           messages,
           temperature: options.temperature ?? 0,
-          ...(options.maxTokens === undefined ? {} : { max_tokens: options.maxTokens }),
+          ...(maxTokens === undefined ? {} : { max_tokens: maxTokens }),
+          ...(logprobs ? { logprobs: true, top_logprobs: logprobs.topLogprobs } : {}),
         },
         { signal },
       );
     } catch (err) {
       throw toRequestError(err);
     }
-    const content = (response as Partial<OpenAI.Chat.Completions.ChatCompletion> | undefined)?.choices?.[0]?.message?.content;
+    const choice = (response as Partial<OpenAI.Chat.Completions.ChatCompletion> | undefined)?.choices?.[0];
+    const content = choice?.message?.content;
     if (typeof content !== 'string') throw new JudgeRequestError('bad response: no choices[0].message.content');
-    return content;
+    if (!logprobs) return content;
+    const top = choice?.logprobs?.content?.[0]?.top_logprobs;
+    const reply: ChatReply = { content };
+    // Servers without logprob support leave the field out; the caller then reads the text verdict.
+    if (Array.isArray(top)) {
+      reply.topLogprobs = top.filter((t) => typeof t?.token === 'string' && typeof t?.logprob === 'number').map((t) => ({ token: t.token, logprob: t.logprob }));
+    }
+    return reply;
   };
 }

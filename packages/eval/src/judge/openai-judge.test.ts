@@ -1,63 +1,37 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { compareAnswers } from '../compare/compare-answers.js';
 import { readJudgments } from '../compare/judgment-record.js';
 import { JudgeConfigError } from '../errors.js';
 import { appendAnswer } from '../io/answers.js';
+import { chatCompletionBody, type FakeOpenAI, type FakeRequest, type FakeSend, startFakeOpenAI } from '../test-support/fake-openai.js';
 import { tempDir } from '../test-support/shared-data.js';
 
 /**
- * A fake OpenAI-compatible endpoint on 127.0.0.1. The prompt id after "Question:" selects the
- * behaviour; the answer containing "GOOD" gets the higher score, wherever it is shown.
+ * The fake endpoint's behaviour: the prompt id after "Question:" selects a scenario; the answer
+ * containing "GOOD" gets the higher score, wherever it is shown.
  */
-interface FakeServer {
-  url: string;
-  counts: Map<string, number>;
-  bodies: Array<{ model: string; temperature: number; messages: Array<{ role: string; content: string }> }>;
-  auth: string[];
-  total(): number;
-}
-
 function verdict(userPrompt: string): string {
   const first = userPrompt.split('## Assistant 2:')[0];
   return first.includes('GOOD') ? '9 4\nAssistant 1 is more helpful.' : '4 9\nAssistant 2 is more helpful.';
 }
 
-function completion(content: string): string {
-  return JSON.stringify({
-    id: 'chatcmpl-test',
-    object: 'chat.completion',
-    created: 0,
-    model: 'judge-model',
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-  });
-}
-
-function handle(server: FakeServer, req: IncomingMessage, res: ServerResponse, text: string): void {
-  const body = JSON.parse(text);
-  server.bodies.push(body);
-  server.auth.push(String(req.headers.authorization));
-  const user = body.messages.find((m: { role: string }) => m.role === 'user').content as string;
+function handle(counts: Map<string, number>, request: FakeRequest, send: FakeSend): void {
+  const { messages } = request.body;
+  const user = messages.find((m) => m.role === 'user')!.content;
   const scenario = user.match(/^Question: (\S+)/)?.[1] ?? '?';
-  const n = (server.counts.get(scenario) ?? 0) + 1;
-  server.counts.set(scenario, n);
-  const reasked = body.messages.length > 2;
-  const json = (status: number, payload: string, headers: Record<string, string> = {}) => {
-    if (res.destroyed) return;
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(payload);
-  };
-  const ok = () => json(200, completion(verdict(user)));
+  const n = (counts.get(scenario) ?? 0) + 1;
+  counts.set(scenario, n);
+  const reasked = messages.length > 2;
+  const ok = () => send(200, chatCompletionBody(verdict(user)));
   const kind = scenario.replace(/-\d+$/, '');
   switch (kind) {
     case 'good':
       return ok();
     case 'flaky500':
-      return n <= 2 ? json(500, '{"error":{"message":"boom"}}') : ok();
+      return n <= 2 ? send(500, '{"error":{"message":"boom"}}') : ok();
     case 'ratelimit':
-      return n === 1 ? json(429, '{"error":{"message":"slow down"}}', { 'retry-after-ms': '1' }) : ok();
+      return n === 1 ? send(429, '{"error":{"message":"slow down"}}', { 'retry-after-ms': '1' }) : ok();
     case 'slow':
       if (n === 1) {
         setTimeout(ok, 6000); // longer than the client's timeout
@@ -65,46 +39,35 @@ function handle(server: FakeServer, req: IncomingMessage, res: ServerResponse, t
       }
       return ok();
     case 'garbage':
-      return json(200, completion('I cannot decide between them.'));
+      return send(200, chatCompletionBody('I cannot decide between them.'));
     case 'reask':
-      return json(200, completion(reasked ? verdict(user) : 'Both are fine, really.'));
+      return send(200, chatCompletionBody(reasked ? verdict(user) : 'Both are fine, really.'));
     case 'down':
-      return json(503, '{"error":{"message":"unavailable"}}');
+      return send(503, '{"error":{"message":"unavailable"}}');
     case 'badjson':
-      return json(200, '{"choices": [oops');
+      return send(200, '{"choices": [oops');
     case 'auth':
-      return json(401, '{"error":{"message":"invalid api key"}}');
+      return send(401, '{"error":{"message":"invalid api key"}}');
     default:
-      return json(400, '{"error":{"message":"unknown scenario"}}');
+      return send(400, '{"error":{"message":"unknown scenario"}}');
   }
-}
-
-async function startFakeServer(): Promise<{ server: Server; fake: FakeServer }> {
-  const fake: FakeServer = { url: '', counts: new Map(), bodies: [], auth: [], total: () => fake.bodies.length };
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c) => (text += c));
-    req.on('end', () => handle(fake, req, res, text));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  return { server, fake };
 }
 
 describe('OpenAI-compatible judge against a real HTTP server', () => {
   const tmp = tempDir();
-  let server: Server;
-  let fake: FakeServer;
+  const counts = new Map<string, number>();
+  let fake: FakeOpenAI;
   const judgeOptions = { apiKey: 'test-key', timeoutMs: 2000, retry: { retries: 2, baseDelayMs: 5, maxDelayMs: 50 } };
 
-  beforeAll(async () => ({ server, fake } = await startFakeServer()));
+  beforeAll(async () => {
+    fake = await startFakeOpenAI((request, send) => handle(counts, request, send));
+  });
   beforeEach(() => {
-    fake.counts.clear();
-    fake.bodies.length = 0;
+    counts.clear();
+    fake.requests.length = 0;
   });
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await fake.close();
     tmp.cleanup();
   });
 
@@ -143,7 +106,7 @@ describe('OpenAI-compatible judge against a real HTTP server', () => {
     expect(byId.get('reask')?.calls[0].scores).toEqual(expect.arrayContaining([9, 4]));
 
     // Requests per prompt: retries (2 max → 3 attempts) and one re-ask for unparsable replies.
-    expect(Object.fromEntries(fake.counts)).toEqual({
+    expect(Object.fromEntries(counts)).toEqual({
       good: 1,
       flaky500: 3,
       ratelimit: 2,
@@ -157,15 +120,15 @@ describe('OpenAI-compatible judge against a real HTTP server', () => {
     expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
 
     // What was sent: the model, temperature 0, the key, and the AlignEZ system prompt.
-    expect(fake.bodies[0]).toMatchObject({ model: 'judge-model', temperature: 0 });
-    expect(fake.bodies[0].messages[0].content).toMatch(/^You are a helpful, harmless, and precise assistant/);
-    expect(fake.auth[0]).toBe('Bearer test-key');
+    expect(fake.requests[0].body).toMatchObject({ model: 'judge-model', temperature: 0 });
+    expect(fake.requests[0].body.messages[0].content).toMatch(/^You are a helpful, harmless, and precise assistant/);
+    expect(fake.requests[0].authorization).toBe('Bearer test-key');
 
     // Rerun: everything judged (including the unparsable reply) comes from the cache; only
     // transport failures are retried.
-    fake.counts.clear();
+    counts.clear();
     const again = await compareAnswers({ ...files, judge: `openai:judge-model@${fake.url}`, judgeOptions, outFile });
-    expect(Object.fromEntries(fake.counts)).toEqual({ down: 3, badjson: 1 });
+    expect(Object.fromEntries(counts)).toEqual({ down: 3, badjson: 1 });
     expect(again).toMatchObject({ requests: 4, cachedCalls: 6, errors: 3 });
   });
 
@@ -182,9 +145,9 @@ describe('OpenAI-compatible judge against a real HTTP server', () => {
     const second = await run();
     expect(second).toMatchObject({ judged: 6, pending: 0, requests: 2, cachedCalls: 4, budgetExhausted: false });
 
-    const before = fake.total();
+    const before = fake.requests.length;
     const third = await run();
-    expect(fake.total()).toBe(before); // zero requests
+    expect(fake.requests.length).toBe(before); // zero requests
     expect(third).toMatchObject({ judged: 6, requests: 0, cachedCalls: 6 });
     expect(readJudgments(outFile).map((r) => r.verdict)).toEqual(Array(6).fill('A'));
   });
@@ -195,6 +158,6 @@ describe('OpenAI-compatible judge against a real HTTP server', () => {
     await expect(
       compareAnswers({ ...files, judge: `openai:judge-model@${fake.url}`, judgeOptions, outFile, concurrency: 1 }),
     ).rejects.toThrow(JudgeConfigError);
-    expect(fake.total()).toBe(1);
+    expect(fake.requests.length).toBe(1);
   });
 });

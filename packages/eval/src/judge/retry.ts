@@ -1,6 +1,6 @@
 import { JudgeConfigError } from '../errors.js';
 import type { ChatMessage } from '../generate/generator.js';
-import type { ChatFn } from './chat.js';
+import { type ChatFn, type ChatReply, type ChatRequestOptions, toChatReply } from './chat.js';
 import type { JudgeContext } from './judge.js';
 import { JudgeRequestError } from './request-error.js';
 
@@ -48,12 +48,13 @@ export async function chatWithRetry(
   retry: RetryOptions,
   tally: RequestTally,
   context: JudgeContext = {},
-): Promise<string> {
+  request: Omit<ChatRequestOptions, 'signal'> = {},
+): Promise<ChatReply> {
   for (let attempt = 0; ; attempt++) {
     context.budget?.take();
     tally.requests++;
     try {
-      return await chat(messages, { signal: context.signal });
+      return toChatReply(await chat(messages, { ...request, signal: context.signal }));
     } catch (err) {
       const error = err instanceof JudgeRequestError ? err : new JudgeRequestError(String((err as Error)?.message ?? err));
       if (error.fatal) throw new JudgeConfigError(`judge request failed: ${error.message}`);

@@ -2,7 +2,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { JudgeConfigError } from '../errors.js';
 import type { Judge, PairInput, PairResult } from './judge.js';
-import type { PositionVerdict } from './parse-verdict.js';
+import type { ArenaHardLabel, PositionVerdict } from './parse-verdict.js';
+import type { PairFormat } from './templates.js';
 
 /** What a rule judge sees: texts in presentation order (turns joined by blank lines). */
 export interface RuleJudgeInput {
@@ -12,8 +13,28 @@ export interface RuleJudgeInput {
   reference?: string;
 }
 
-/** A rule's verdict: a bare position verdict, or one with an explanation kept as `raw`. */
-export type RuleVerdict = PositionVerdict | { verdict: PositionVerdict; raw?: string };
+/**
+ * A rule's verdict: a bare position verdict, or one with an explanation kept as `raw`. Under the
+ * protocol templates a rule may also say how strongly (`label`, Arena-Hard) or give a soft
+ * `preference` for position 1 (AlpacaEval); otherwise a win is `A>B`/`B>A` and preference 1/0/½.
+ */
+export type RuleVerdict =
+  | PositionVerdict
+  | { verdict: PositionVerdict; raw?: string; label?: ArenaHardLabel; preference?: number };
+
+const DEFAULT_LABEL: Readonly<Record<PositionVerdict, ArenaHardLabel>> = { first: 'A>B', second: 'B>A', tie: 'A=B' };
+const DEFAULT_PREFERENCE: Readonly<Record<PositionVerdict, number>> = { first: 1, second: 0, tie: 0.5 };
+
+/** The protocol fields a rule verdict carries under a template of the given format. */
+function protocolFields(format: PairFormat, verdict: PositionVerdict, out: RuleVerdict): Pick<PairResult, 'label' | 'preference'> {
+  const given = typeof out === 'object' ? out : undefined;
+  if (format === 'arena-hard') return { label: given?.label ?? DEFAULT_LABEL[verdict] };
+  if (format === 'alpaca-eval') {
+    const p = given?.preference;
+    return { preference: typeof p === 'number' && p >= 0 && p <= 1 ? p : DEFAULT_PREFERENCE[verdict] };
+  }
+  return {};
+}
 
 /**
  * A judge written as a plain function of the texts, for offline use and tests. A module used
@@ -80,7 +101,7 @@ export function createRuleJudge(id: string, rule: RuleJudgeFn): Judge {
         if (!VERDICTS.has(verdict)) {
           return { verdict: 'error', raw: JSON.stringify(out) ?? '', error: 'rule returned no first/second/tie verdict', requests: 0 };
         }
-        return { verdict: verdict as PositionVerdict, raw, requests: 0 };
+        return { verdict: verdict as PositionVerdict, raw, requests: 0, ...protocolFields(input.template.format, verdict as PositionVerdict, out) };
       } catch (err) {
         return { verdict: 'error', raw: '', error: `rule threw: ${(err as Error)?.message ?? String(err)}`, requests: 0 };
       }

@@ -3,7 +3,15 @@ export type PairFormat =
   /** AlignEZ A.4.2: the first line holds two 1–10 scores, Assistant 1 then Assistant 2. */
   | 'scores'
   /** FastChat: `[[A]]`, `[[B]]` or `[[C]]` (tie) somewhere in the reply. */
-  | 'ab';
+  | 'ab'
+  /** Arena-Hard v0.1: one of `[[A>>B]]`, `[[A>B]]`, `[[A=B]]`, `[[B>A]]`, `[[B>>A]]` (see `arena-hard-template.ts`). */
+  | 'arena-hard'
+  /**
+   * AlpacaEval 2 (`weighted_alpaca_eval_gpt4_turbo`): the reply is the identifier `m` (position 1)
+   * or `M` (position 2); the preference is read from the first token's log-probabilities when the
+   * endpoint returns them (see `alpaca-eval-template.ts`).
+   */
+  | 'alpaca-eval';
 
 /**
  * A pairwise judge prompt. `prompt` uses `{placeholders}`: `question`, `answer_a` (position 1),

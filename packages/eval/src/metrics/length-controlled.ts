@@ -1,91 +1,131 @@
-import type { Verdict } from '../compare/order.js';
 import { EvalInputError } from '../errors.js';
+import { fitL1Logistic, sigmoid, softLogLoss } from './l1-logistic.js';
 
-/** The fitted length-controlled model (see {@link lengthControlledWinRate}). */
+/** One judged pair for the length-controlled win rate. */
+export interface LengthControlledRow {
+  /** Probability that the model's output beats the baseline's (1 win, ½ tie, 0 loss, or soft). */
+  preference: number;
+  /** Output lengths in characters (code points, as Python's `len`). */
+  lengthModel: number;
+  lengthBaseline: number;
+  /** AlpacaEval's instruction difficulty for the row's instruction, when known. */
+  difficulty?: number;
+}
+
+/** The fitted GLM of {@link lengthControlledWinRate}. */
 export interface LengthControlledFit {
-  /** Predicted win rate (percent) at zero length difference: σ(β₀) × 100. */
+  /** Mean predicted win rate at zero length difference, in percent. */
   lcWinRate: number;
-  /** β₀. ±Infinity when every pair has the same outcome (no fit needed). */
-  intercept: number;
-  /** β₁, the effect of the (squashed, standardised) length difference. */
-  slope: number;
-  /** Sample standard deviation of lengthA − lengthB used to standardise (0: no spread). */
+  /** The model term θ (AlpacaEval's `not_gamed_baseline` coefficient). */
+  model: number;
+  /** The length term φ, on tanh((len_baseline − len_model) / sd). */
+  length: number;
+  /** The instruction-difficulty term ψ; absent when no difficulties were given. */
+  difficulty?: number;
+  /** The regularisation constant used (chosen by cross-validation unless given). */
+  C: number;
+  /** Sample standard deviation of len_baseline − len_model (0: no spread, the length term is 0). */
   lengthScale: number;
-  /** Non-error pairs used. */
+  /** Rows used. */
   n: number;
 }
 
-/** Ridge strength on the slope only; keeps β₁ finite when the judge just picks the longer answer. */
-const SLOPE_L2 = 1;
+/** Options for {@link lengthControlledWinRate}. */
+export interface LengthControlledOptions {
+  /** Fix the regularisation constant instead of choosing it by cross-validation. */
+  C?: number;
+  /** Cross-validation folds (default 5, as AlpacaEval). */
+  folds?: number;
+}
 
-const softplus = (z: number) => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+/** scikit-learn's default `Cs=10` grid: 10 values log-spaced over [1e-4, 1e4]. */
+export const ALPACA_EVAL_C_GRID: readonly number[] = Array.from({ length: 10 }, (_, i) => 10 ** (-4 + (8 * i) / 9));
+
+const clip = (q: number) => Math.min(1 - 1e-15, Math.max(1e-15, q));
 
 /**
- * AlpacaEval 2's length-controlled win rate, reduced to a single comparison. Each non-error pair
- * gives y = 1 (A wins), ½ (tie) or 0 (B wins) and x = tanh((lenA − lenB) / sd(lenA − lenB))
- * (lengths in code points, sd with n − 1; as in AlpacaEval the difference is standardised but not
- * centred, so x = 0 still means equal length, and tanh bounds outliers). The logistic GLM
- * logit P(A wins) = β₀ + β₁·x is fitted by maximum (quasi-binomial) likelihood — ties enter as
- * y = ½ — with an L2 penalty ½·β₁² on the slope only, by Newton's method with step halving. The
- * LC win rate is the prediction at zero length difference, σ(β₀) × 100. AlpacaEval's instruction-
- * difficulty term needs many models' results and is left out.
+ * AlpacaEval 2's length-controlled win rate (`length_controlled_v1`, Dubois et al. 2024): the GLM
+ *
+ *   logit P(model beats baseline on instruction i) = θ + φ·tanh(Δᵢ / sd(Δ)) + ψ·dᵢ,
+ *   Δᵢ = len(baselineᵢ) − len(modelᵢ)  (characters; sd with n − 1, not centred),
+ *
+ * with dᵢ the instruction difficulty (AlpacaEval's `instruction_difficulty.csv`; the term is
+ * left out when no row has one), fitted on soft preferences pᵢ without intercept by
+ * L1-penalised logistic regression (‖β‖₁ + C·Σ loss), C chosen from {@link ALPACA_EVAL_C_GRID} by
+ * 5-fold cross-validated log loss and refitted on all rows, as `fit_LogisticRegressionCV` does.
+ * The LC win rate is the prediction with the length term at zero, averaged over instructions:
+ * 100 · meanᵢ σ(θ + ψ·dᵢ).
+ *
+ * Not reproduced: AlpacaEval also adds its "gamed" baseline annotations (weight 0.2) to pull θ
+ * toward the baseline; that data is theirs and not part of a user's run. Folds are assigned
+ * round-robin (row i → fold i mod k), not by scikit-learn's GroupKFold order.
  */
-export function lengthControlledWinRate(rows: readonly { verdict: Verdict; lengthA: number; lengthB: number }[]): LengthControlledFit {
-  const valid = rows.filter((r) => r.verdict !== 'error');
-  const n = valid.length;
-  if (n === 0) throw new EvalInputError('no non-error judgments for the length-controlled win rate');
-  const y = valid.map((r): number => (r.verdict === 'A' ? 1 : r.verdict === 'tie' ? 0.5 : 0));
-  const d = valid.map((r) => r.lengthA - r.lengthB);
-  const mean = d.reduce((s, v) => s + v, 0) / n;
-  const sd = n > 1 ? Math.sqrt(d.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : 0;
-  const x = d.map((v) => (sd > 0 ? Math.tanh(v / sd) : 0));
-  const yBar = y.reduce((s, v) => s + v, 0) / n;
-  if (yBar === 0 || yBar === 1) {
-    return { lcWinRate: yBar * 100, intercept: yBar === 1 ? Infinity : -Infinity, slope: 0, lengthScale: sd, n };
+export function lengthControlledWinRate(rows: readonly LengthControlledRow[], options: LengthControlledOptions = {}): LengthControlledFit {
+  const n = rows.length;
+  if (n === 0) throw new EvalInputError('no judged pairs for the length-controlled win rate');
+  for (const r of rows) {
+    if (!(r.preference >= 0 && r.preference <= 1)) throw new EvalInputError(`preference ${r.preference} is outside [0, 1]`);
   }
-  const objective = (b0: number, b1: number) => {
-    let ll = 0;
-    for (let i = 0; i < n; i++) {
-      const eta = b0 + b1 * x[i];
-      ll -= y[i] * softplus(-eta) + (1 - y[i]) * softplus(eta);
-    }
-    return ll - (SLOPE_L2 / 2) * b1 * b1;
+  const withDifficulty = rows.some((r) => r.difficulty !== undefined);
+  if (withDifficulty && rows.some((r) => r.difficulty === undefined)) {
+    throw new EvalInputError('instruction difficulty is given for some rows but not for others');
+  }
+  const delta = rows.map((r) => r.lengthBaseline - r.lengthModel);
+  const mean = delta.reduce((s, v) => s + v, 0) / n;
+  const sd = n > 1 ? Math.sqrt(delta.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : 0;
+  // Columns: length, [difficulty], model.
+  const features = (r: LengthControlledRow, d: number) => {
+    const x = [sd > 0 ? Math.tanh(d / sd) : 0];
+    if (withDifficulty) x.push(r.difficulty!);
+    x.push(1);
+    return x;
   };
-  let b0 = Math.log(yBar / (1 - yBar));
-  let b1 = 0;
-  let current = objective(b0, b1);
-  for (let iter = 0; iter < 100; iter++) {
-    let g0 = 0;
-    let g1 = -SLOPE_L2 * b1;
-    let h00 = 0;
-    let h01 = 0;
-    let h11 = SLOPE_L2;
-    for (let i = 0; i < n; i++) {
-      const p = sigmoid(b0 + b1 * x[i]);
-      const w = p * (1 - p);
-      g0 += y[i] - p;
-      g1 += (y[i] - p) * x[i];
-      h00 += w;
-      h01 += w * x[i];
-      h11 += w * x[i] * x[i];
+  const x = rows.map((r, i) => features(r, delta[i]));
+  const p = rows.map((r) => r.preference);
+  const C = options.C ?? chooseC(x, p, options.folds ?? 5);
+  const beta = fitL1Logistic(x, p, { C });
+  const theta = beta[beta.length - 1];
+  const psi = withDifficulty ? beta[1] : 0;
+  const lc = rows.reduce((s, r) => s + sigmoid(theta + psi * (r.difficulty ?? 0)), 0) / n;
+  return {
+    lcWinRate: lc * 100,
+    model: theta,
+    length: beta[0],
+    ...(withDifficulty ? { difficulty: psi } : {}),
+    C,
+    lengthScale: sd,
+    n,
+  };
+}
+
+/** The grid C with the lowest mean held-out log loss over k folds (first on ties, as numpy's argmax). */
+function chooseC(x: readonly number[][], p: readonly number[], folds: number): number {
+  const k = Math.min(folds, x.length);
+  if (k < 2) return ALPACA_EVAL_C_GRID[ALPACA_EVAL_C_GRID.length - 1];
+  let best = ALPACA_EVAL_C_GRID[0];
+  let bestLoss = Infinity;
+  for (const C of ALPACA_EVAL_C_GRID) {
+    let total = 0;
+    for (let f = 0; f < k; f++) {
+      const train = x.flatMap((_, i) => (i % k === f ? [] : [i]));
+      const test = x.flatMap((_, i) => (i % k === f ? [i] : []));
+      const beta = fitL1Logistic(
+        train.map((i) => x[i]),
+        train.map((i) => p[i]),
+        { C },
+      );
+      let loss = 0;
+      for (const i of test) {
+        const q = clip(sigmoid(x[i].reduce((s, v, j) => s + v * beta[j], 0)));
+        loss += softLogLoss(Math.log(q / (1 - q)), p[i]);
+      }
+      total += loss / test.length;
     }
-    // Newton step: solve (−Hessian)·s = gradient for the 2×2 system.
-    const det = h00 * h11 - h01 * h01;
-    let s0 = (h11 * g0 - h01 * g1) / det;
-    let s1 = (h00 * g1 - h01 * g0) / det;
-    let t = 1;
-    let next = objective(b0 + s0, b1 + s1);
-    while (next < current && t > 1e-8) {
-      t /= 2;
-      next = objective(b0 + s0 * t, b1 + s1 * t);
+    const meanLoss = total / k;
+    if (meanLoss < bestLoss - 1e-12) {
+      bestLoss = meanLoss;
+      best = C;
     }
-    s0 *= t;
-    s1 *= t;
-    b0 += s0;
-    b1 += s1;
-    current = next;
-    if (Math.abs(s0) + Math.abs(s1) < 1e-10) break;
   }
-  return { lcWinRate: sigmoid(b0) * 100, intercept: b0, slope: b1, lengthScale: sd, n };
+  return best;
 }

@@ -1,7 +1,11 @@
 import { type JudgmentRecord, readJudgments } from '../compare/judgment-record.js';
 import { EvalInputError } from '../errors.js';
 import type { BootstrapOptions } from './bootstrap.js';
+import { type AlpacaEvalScore, alpacaEvalScore, recordPreference } from './alpaca-eval.js';
+import { type ArenaHardScore, arenaHardScore } from './arena-hard.js';
 import { lengthControlledWinRate } from './length-controlled.js';
+import { ALPACA_EVAL_TEMPLATE } from '../judge/alpaca-eval-template.js';
+import { ARENA_HARD_TEMPLATE } from '../judge/arena-hard-template.js';
 import { summarizeVerdicts, type VerdictSummary } from './summarize-verdicts.js';
 
 /**
@@ -15,6 +19,16 @@ export interface JudgmentReport extends VerdictSummary {
   lcWinRate: number;
   /** Pairs the judge saw inconsistently in swap mode (counted as ties). */
   inconsistent: number;
+  /** Arena-Hard's Bradley–Terry score, when the file was judged with the `arena-hard-v0.1` template. */
+  arenaHard?: ArenaHardScore;
+  /** AlpacaEval 2's win rates, when judged with the `weighted_alpaca_eval_gpt4_turbo` template. */
+  alpacaEval?: AlpacaEvalScore;
+}
+
+/** Options for {@link reportJudgments}. */
+export interface ReportJudgmentsOptions extends BootstrapOptions {
+  /** AlpacaEval instruction difficulty by id, for the LC GLM's difficulty term. */
+  difficulty?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -32,14 +46,28 @@ export function summarizeJudgmentsFile(file: string, options: BootstrapOptions =
 }
 
 /** Reads a judgments file and computes its report (throws {@link EvalInputError} when empty). */
-export function reportJudgments(file: string, options: BootstrapOptions = {}): JudgmentReport {
+export function reportJudgments(file: string, options: ReportJudgmentsOptions = {}): JudgmentReport {
   const { records, summary } = summarizeJudgmentsFile(file, options);
-  return {
-    file,
-    ...summary,
-    lcWinRate: lengthControlledWinRate(records).lcWinRate,
-    inconsistent: records.filter((r) => r.inconsistent).length,
-  };
+  const templates = new Set(records.map((r) => r.template));
+  const only = (name: string) => templates.size === 1 && templates.has(name);
+  try {
+    const alpacaEval = only(ALPACA_EVAL_TEMPLATE.name) ? alpacaEvalScore(records, { difficulty: options.difficulty }) : undefined;
+    const lcRows = records.flatMap((r) => {
+      const preference = recordPreference(r);
+      return preference === undefined ? [] : [{ preference, lengthModel: r.lengthA, lengthBaseline: r.lengthB }];
+    });
+    return {
+      file,
+      ...summary,
+      lcWinRate: alpacaEval?.lcWinRate ?? lengthControlledWinRate(lcRows).lcWinRate,
+      inconsistent: records.filter((r) => r.inconsistent).length,
+      ...(only(ARENA_HARD_TEMPLATE.name) ? { arenaHard: arenaHardScore(records, { seed: options.seed }) } : {}),
+      ...(alpacaEval ? { alpacaEval } : {}),
+    };
+  } catch (err) {
+    if (err instanceof EvalInputError) throw new EvalInputError(err.message, { file });
+    throw err;
+  }
 }
 
 const f1 = (x: number) => x.toFixed(1);
@@ -56,6 +84,25 @@ export function formatJudgmentReport(report: JudgmentReport): string {
     ['LC win rate', f1(report.lcWinRate), ''],
     ['Errors (% of all)', f1(report.errorRate), ''],
   ];
+  const protocol: string[] = [];
+  if (report.arenaHard) {
+    const a = report.arenaHard;
+    protocol.push(
+      `| Arena-Hard win rate (Bradley–Terry) | ${f1(a.winRate)} | ${ci(a.ci95)} |`,
+    );
+  }
+  if (report.alpacaEval) {
+    const a = report.alpacaEval;
+    protocol.push(`| AlpacaEval 2 win rate (± s.e. ${f1(a.standardError)}) | ${f1(a.winRate)} | |`);
+    protocol.push(`| AlpacaEval 2 LC win rate | ${f1(a.lcWinRate)} | |`);
+  }
+  const notes: string[] = [];
+  if (report.arenaHard) {
+    const a = report.arenaHard;
+    notes.push(
+      `Arena-Hard: ${a.battles} battles from ${a.games} games (${a.droppedGames} dropped), Elo ${f1(a.elo)} vs baseline 1000, ${a.rounds} bootstrap rounds.`,
+    );
+  }
   return [
     `**${report.file}**: ${report.n} pairs, ${report.judged} judged (W ${report.wins} / L ${report.losses} / T ${report.ties}), ` +
       `${report.errors} errors${report.inconsistent ? `, ${report.inconsistent} inconsistent under swap (ties)` : ''}`,
@@ -63,6 +110,8 @@ export function formatJudgmentReport(report: JudgmentReport): string {
     '| metric | % | 95% CI |',
     '| --- | ---: | --- |',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
+    ...protocol,
     '',
+    ...(notes.length > 0 ? [...notes, ''] : []),
   ].join('\n');
 }
