@@ -44,7 +44,7 @@ export function registerAlignezCaaCommand(alignez: Command): void {
     .option('--edit-layer-index <i...>', 'index of each layer to steer (default ⌊0.4 · layers⌋)', (v: string, prev: number[] | undefined) => [...(prev ?? []), intOption(0)(v)])
     .option('--max-samples <n>', 'use at most the first N samples', intOption(1))
     .addOption(new Option('--pooling <how>', 'activation at the last token, or mean over tokens').choices(['last', 'mean']).default('last'))
-    .option('--batch-size <n>', 'sequences per forward pass', intOption(1, 4096), 8)
+    .option('--batch-size <n>', 'sequences per forward pass', intOption(1, 100_000), 8)
     .option('--max-length <n>', 'longest sequence in tokens (longer ones keep their end)', intOption(2), 512);
   addBackendFlag(command);
   for (const option of engineOptions()) command.addOption(option);

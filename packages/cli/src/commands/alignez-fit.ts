@@ -75,7 +75,7 @@ export function registerAlignezFitCommand(alignez: Command): void {
     .addOption(new Option('--pooling <how>', 'Φ_l: MLP output at the last token, or mean over tokens').choices(['last', 'mean']).default('last'))
     .addOption(new Option('--embed-text <what>', 'what Φ embeds of each sample').choices(['response', 'query-response']).default('response'))
     .option('--max-pair-cosine <c>', 'drop pairs whose helpful/harmful embeddings have a cosine above this (1 keeps all)', numberOption(-1, 1), 0.8)
-    .option('--batch-size <n>', 'texts per forward pass', intOption(1, 4096), 8)
+    .option('--batch-size <n>', 'texts per forward pass', intOption(1, 100_000), 8)
     .option('--max-length <n>', 'longest sequence in tokens (longer ones keep their end)', intOption(2), 512);
   addBackendFlag(command);
   for (const option of engineOptions()) command.addOption(option);

@@ -60,7 +60,7 @@ export function registerAlignezGenerateDataCommand(alignez: Command): void {
     .option('--repetition-penalty <r>', '> 1 discourages repeats', numberOption(Number.MIN_VALUE))
     .option('--traits-stop <text...>', 'stop strings of step 1 (default: a blank line)')
     .option('--seed <s>', 'sampling seed', intOption(0, 2 ** 32 - 1), 0)
-    .option('--batch-size <n>', 'queries per batch (1 keeps samples independent of batching and resuming)', intOption(1, 4096), 1)
+    .option('--batch-size <n>', 'queries per batch (1 keeps samples independent of batching and resuming)', intOption(1, 100_000), 1)
     .option('--max-samples <n>', 'use at most the first N samples', intOption(1))
     .option('--overwrite', 'start --out afresh instead of resuming it');
   addBackendFlag(command);

@@ -54,7 +54,7 @@ export function registerEvalGenerateCommand(evalCommand: Command): void {
     .option('--max-samples <n>', 'use at most the first N samples (prompts)', intOption(1))
     .option('--max-new-tokens <n>', 'tokens to generate at most, per answer (per turn)', intOption(0, 1_000_000), 512)
     .option('--temperature <t>', '0 = greedy (default: generation_config.json, else 0)', numberOption(0))
-    .option('--top-k <k>', 'sample from the k most likely tokens (0 = all; default: generation_config.json)', intOption(0))
+    .option('--top-k <k>', 'sample from the k most likely tokens (0 = all) (default: generation_config.json)', intOption(0))
     .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (default: generation_config.json)', numberOption(Number.MIN_VALUE, 1))
     .option('--repetition-penalty <r>', '> 1 discourages repeats (default: generation_config.json)', numberOption(Number.MIN_VALUE))
     .option('--num-samples <n>', 'answers per prompt; each is its own line, id PROMPT_ID#K, with its own seed', intOption(1, 10_000), 1)
