@@ -1,11 +1,7 @@
-import { type WeightsChoice, WEIGHTS_CHOICES, configureEngineThreads, parseThreads } from '@aligndial/core';
+import { WEIGHTS_CHOICES, parseThreads } from '@aligndial/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
-/** `--weights` / `--threads`: how a model-loading command holds frozen weights and how many threads multiply them. */
-export interface EngineFlags {
-  weights?: WeightsChoice;
-  threads?: number;
-}
+export { type EngineFlags, applyEngineFlags } from './engine-threads.js';
 
 const WEIGHTS_HELP =
   'storage of frozen weight matrices in the matmul engine (wasm/cpu backends): auto (bf16 for BF16 checkpoints, tfjs float32 for F32 ones up to 1 GiB (faster here), else f32 in the engine); or f32, bf16 (half the memory; exact for bf16 checkpoints), int8 (q8 blocks of 32: ~1/4 the memory, lossy)';
@@ -29,9 +25,4 @@ export function engineOptions(): Option[] {
 export function addEngineFlags(command: Command): Command {
   for (const option of engineOptions()) command.addOption(option);
   return command;
-}
-
-/** Applies `--threads` (before the engine's first use: a measured default is then skipped). */
-export function applyEngineFlags(flags: EngineFlags): void {
-  if (flags.threads !== undefined) configureEngineThreads(flags.threads);
 }
