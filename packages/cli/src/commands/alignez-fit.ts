@@ -88,7 +88,8 @@ export function registerAlignezFitCommand(alignez: Command): void {
       const summary = await runAlignezFit({ ...options, layers: options.editLayers, maxTokens: options.maxLength });
       printResult(options.json, summary, (s) =>
         `AlignEZ edits (${s.mode}${s.mode === 'knn' ? `, k ${s.k}` : ''}) on layers ${s.layers.join(', ')} in ${s.out}: ${s.kept} of ${s.pairs} pairs kept ` +
-        `(${s.droppedNearDuplicate} near-duplicate, ${s.droppedEmpty} empty dropped), ${s.seconds} s`);
+        `(${s.droppedNearDuplicate} near-duplicate, ${s.droppedEmpty} empty dropped), ${s.seconds} s` +
+        (s.diagnostics ?? []).map((d) => `\nlayer ${d.layer}${d.edited ? ' (edited)' : ''}: help/harm cosine ${d.helpHarmCosine.toFixed(3)}, edit scale ${d.editScale.toFixed(3)}`).join(''));
     });
 }
 
