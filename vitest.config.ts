@@ -13,7 +13,7 @@ export default defineConfig({
     ]),
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
     // tfjs keeps one global engine per process; isolate files in forks.
     pool: 'forks',
     reporters: ['default', './scripts/summary-reporter.ts'],

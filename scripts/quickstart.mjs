@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The README's first command ends here: make a model the project creates itself, then generate with it.
+// `pnpm quickstart`: a whole-stack smoke run without ../shared: create a seeded random stories15M-shaped model,
+// generate with it and measure decode speed.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const cli = new URL('../packages/cli/dist/bin.js', import.meta.url).pathname;
 const modelDir = new URL('../.tmp/quickstart-stories15M', import.meta.url).pathname;
+/** @param {string[]} args */
 const run = (args) => execFileSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
 
 if (!existsSync(`${modelDir}/model.safetensors`)) {

@@ -316,7 +316,7 @@ ${c.command}
   tied embeddings; ${countParameters(cfg)} parameters, float32 (\`model.safetensors\` ${c.sizeMb.toFixed(2)} MB).
 - Chat template: \`<s><|user|>\\n{question}\\n<|assistant|>\\n{answer}</s>\`.
 - Initialisation: \`createRandomModel(config, { seed: ${c.args.seed} })\`.
-- Data: ${c.args.steps * c.args.batch} SFT examples drawn with seed ${c.args.seed} by \`sftExamples\` (world-data.ts): task families
+- Data: ${c.args.steps * c.args.batch} SFT examples drawn with seed ${c.args.seed} by \`sftExamples\` (\`packages/cli/src/demo/world-data.ts\`): task families
   equally likely, a training prompt uniformly within the family, the answer's style drawn from \`styleWeights\`;
   every 5th batch (${(100 * c.personaShare).toFixed(0)} %) holds AlignEZ persona examples instead (\`personaExamples\`, seed ${c.args.seed + 1}).
   The ${promptsOfSplit('heldout').length} held-out prompts (a subject with a phrasing never seen together) are never trained on.

@@ -65,7 +65,10 @@ export interface LoadEditsOptions {
   /**
    * Accept a model whose shape matches but whose weights differ from the one the edits were fitted on
    * (e.g. a DPO or otherwise fine-tuned version of the same base). Default false: an error.
+   * The same name as clm's `applyAdapter` option (and the CLI's `--allow-weights-mismatch`).
    */
+  allowWeightsMismatch?: boolean;
+  /** @deprecated Use `allowWeightsMismatch` (removed in the next release). */
   allowWeightMismatch?: boolean;
   /** Told about a tolerated weight mismatch. */
   onWarning?: (message: string) => void;
@@ -77,7 +80,7 @@ function describe(m: ModelFingerprint): string {
 
 /**
  * Checks that `model` is the one edits were fitted on. A different shape is always an error; different
- * weights are an error unless `allowWeightMismatch`.
+ * weights are an error unless `allowWeightsMismatch`.
  */
 export function checkModel(manifest: EditsManifest, model: Transformer, options: LoadEditsOptions = {}, source = 'edits'): void {
   const now = modelFingerprint(model);
@@ -89,9 +92,9 @@ export function checkModel(manifest: EditsManifest, model: Transformer, options:
   }
   if (now.weightsHash !== was.weightsHash) {
     const message = `${source} were fitted on a model with other weights (fingerprint ${was.fingerprint.slice(0, 12)}…, this model ${now.fingerprint.slice(0, 12)}…)`;
-    if (!options.allowWeightMismatch) {
+    if (!(options.allowWeightsMismatch ?? options.allowWeightMismatch)) {
       throw new AligndialError(message, {
-        hint: 'Fit the edits on this model, or allow the mismatch (allowWeightMismatch / --allow-model-mismatch) to apply them to a fine-tuned version of the same base model.',
+        hint: 'Fit the edits on this model, or allow the mismatch (allowWeightsMismatch; CLI: --allow-weights-mismatch) to apply them to a fine-tuned version of the same base model.',
       });
     }
     options.onWarning?.(`${message}; applying them anyway`);

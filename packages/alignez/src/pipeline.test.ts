@@ -101,8 +101,9 @@ describe('AlignEZ end to end on a tiny random model', () => {
     const other = createRandomModel(configForShape('tiny', { numLayers: 4 }), { seed: 99, initStd: 0.3 });
     expect(() => loadEdits(out, other)).toThrow(/other weights/);
     const warnings: string[] = [];
-    expect(() => loadEdits(out, other, { allowWeightMismatch: true, onWarning: (w) => warnings.push(w) })).not.toThrow();
+    expect(() => loadEdits(out, other, { allowWeightsMismatch: true, onWarning: (w) => warnings.push(w) })).not.toThrow();
     expect(warnings).toHaveLength(1);
+    expect(() => loadEdits(out, other, { allowWeightMismatch: true })).not.toThrow(); // the old name, for one release
     const smaller = createRandomModel(configForShape('tiny', { numLayers: 3 }), { seed: 1 });
     expect(() => loadEdits(out, smaller)).toThrow(/different model architecture .*4 layers.*3 layers/);
     other.dispose();

@@ -12,19 +12,19 @@ import { runCliCaptured } from './testing/run-cli-captured.js';
  * test interprets: `NAME=value` (the test's overrides win), `for X in WORDS; do … done`,
  * `aligndial …` commands (with `\` continuations), `$NAME`/`${NAME}` expansion and quotes.
  * Anything else fails the test, so the recipe stays runnable. Commands get extra flags that
- * shrink them (`--limit`, `--max-steps`, …): commander keeps the last value of a repeated flag.
+ * shrink them (`--max-samples`, `--max-steps`, …): commander keeps the last value of a repeated flag.
  */
 const RECIPE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/reproduce.md');
 
 /** Flags appended per subcommand to keep the run small on a tiny model. */
 const SHRINK: Record<string, string[]> = {
-  'eval generate': ['--limit', '2', '--max-new-tokens', '4', '--backend', 'wasm'],
-  'eval reference': ['--limit', '2'],
+  'eval generate': ['--max-samples', '2', '--max-new-tokens', '4', '--backend', 'wasm'],
+  'eval reference': ['--max-samples', '2'],
   'clm train': ['--max-steps', '2', '--batch-size', '2', '--grad-accum', '1', '--backend', 'wasm'],
   'dpo train': ['--max-steps', '2', '--batch-size', '2', '--grad-accum', '1', '--backend', 'wasm'],
   'clm distill': ['--max-steps', '2', '--batch-size', '2', '--save-steps', '0', '--backend', 'wasm'],
-  'alignez generate-data': ['--limit', '6', '--max-new-tokens', '6', '--traits-max-tokens', '6', '--backend', 'wasm'],
-  'alignez fit': ['--layers', '1', '--k', '2', '--backend', 'wasm'],
+  'alignez generate-data': ['--max-samples', '6', '--max-new-tokens', '6', '--traits-max-new-tokens', '6', '--backend', 'wasm'],
+  'alignez fit': ['--edit-layers', '1', '--k', '2', '--backend', 'wasm'],
 };
 
 type Env = Map<string, string>;

@@ -1,7 +1,7 @@
 import { WEIGHTS_CHOICES, parseThreads } from '@aligndial/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
-export { type EngineFlags, applyEngineFlags } from './engine-settings.js';
+export { type EngineFlags, applyEngineFlags } from './engine-threads.js';
 
 const WEIGHTS_HELP =
   'storage of frozen weight matrices in the matmul engine (wasm/cpu backends): auto (bf16 for BF16 checkpoints, tfjs float32 for F32 ones up to 1 GiB (faster here), else f32 in the engine); or f32, bf16 (half the memory; exact for bf16 checkpoints), int8 (q8 blocks of 32: ~1/4 the memory, lossy)';

@@ -1,5 +1,5 @@
 import { type BackendInfo, type Transformer, Tokenizer, initBackend, loadModel, type BackendName } from '@aligndial/core';
-import { type EngineFlags, applyEngineFlags } from './engine-settings.js';
+import { type EngineFlags, applyEngineFlags } from './engine-threads.js';
 
 /** A model directory loaded for the CLI: weights, tokenizer and the backend they run on. */
 export interface LoadedModel {

@@ -40,7 +40,12 @@ export interface ModelSessionOptions {
   edits?: string;
   /** Default edit strength α (1 = the paper). */
   editStrength?: number;
-  /** Apply edits fitted on a model with the same shape but other weights (e.g. base edits on a DPO model). */
+  /**
+   * Accept an adapter or edits made for other weights of the same shape (e.g. base edits on a DPO model);
+   * the CLI's `--allow-weights-mismatch`, clm's and alignez's `allowWeightsMismatch`.
+   */
+  allowWeightsMismatch?: boolean;
+  /** @deprecated Use `allowWeightsMismatch` (removed in the next release). */
   allowModelMismatch?: boolean;
 }
 
@@ -125,10 +130,11 @@ export async function openModelSession(options: ModelSessionOptions): Promise<Mo
   let edits: Edits | undefined;
   let aligned: Transformer | undefined;
   try {
+    const allowWeightsMismatch = options.allowWeightsMismatch ?? options.allowModelMismatch;
     aligned = options.alignedModel ? loadAlignedModel(options, tokenizer) : undefined;
-    clm = options.adapter ? applyAdapter(base, options.adapter) : undefined;
+    clm = options.adapter ? applyAdapter(base, options.adapter, { allowWeightsMismatch }) : undefined;
     // With an adapter, edits apply to the CLM's reference path (λ = 0): the base weights.
-    edits = options.edits ? loadEdits(options.edits, clm ? clm.reference : base, { allowWeightMismatch: options.allowModelMismatch }) : undefined;
+    edits = options.edits ? loadEdits(options.edits, clm ? clm.reference : base, { allowWeightsMismatch }) : undefined;
   } catch (error) {
     (clm ?? base).dispose();
     aligned?.dispose();

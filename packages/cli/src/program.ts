@@ -10,6 +10,7 @@ import { registerEvalCommands } from './commands/eval-command.js';
 import { registerExperimentCommand } from './commands/experiment-command.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerServeCommand } from './commands/serve.js';
+import { describeListDefaults } from './help-defaults.js';
 import { registerWorldRule } from './demo/world-rule.js';
 
 declare const __ALIGNDIAL_VERSION__: string | undefined;
@@ -34,5 +35,6 @@ export function createProgram(): Command {
   const bench = program.command('bench').description('Benchmarks that measure and print (decode speed, training step time).');
   registerBenchDecodeCommand(bench);
   registerBenchTrainCommand(bench);
+  describeListDefaults(program);
   return program;
 }

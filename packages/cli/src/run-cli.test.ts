@@ -30,7 +30,7 @@ describe('aligndial command line', () => {
   beforeAll(async () => {
     process.env.ALIGNDIAL_PROGRESS = '0';
     await initBackend('wasm');
-    const run = await cli('create-random', '--shape', 'tiny', '--out', model, '--seed', '5');
+    const run = await cli('create-random', '--shape', 'tiny', '--out', model, '--seed', '5', '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ out: model, parameters: expect.any(Number), vocabSize: 300, dtype: 'float32' });
   });
@@ -62,6 +62,21 @@ describe('aligndial command line', () => {
     for (const k of ['tokensPerSecond', 'prefillSeconds', 'decodeSeconds'] as const) {
       expect(Number.isFinite(json[k]) && json[k] >= 0, k).toBe(true);
     }
+  });
+
+  it('generate --chat warns when the model has no chat template (and not when it has one)', async () => {
+    const withTemplate = await cli(...generateArgs, '--chat', '--temperature', '0', '--json');
+    expect(withTemplate.code, withTemplate.stderr).toBe(0);
+    expect(withTemplate.stderr).toBe('');
+    const dir = join(tmp, 'no-template');
+    cpSync(model, dir, { recursive: true });
+    const configFile = join(dir, 'tokenizer_config.json');
+    const { chat_template: _dropped, ...config } = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(configFile, JSON.stringify(config));
+    const run = await cli('generate', '--model', dir, '--prompt', 'Hi', '--max-new-tokens', '2', '--chat', '--temperature', '0', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe(`aligndial: warning: ${dir} has no chat template (no chat_template in tokenizer_config.json, no chat_template.jinja); --chat formats the messages as plain "User: …" / "Assistant:" lines instead\n`);
+    expect(JSON.parse(run.stdout)).toMatchObject({ finishReason: expect.any(String) });
   });
 
   it('--temperature 0 is deterministic, and streaming prints the same text', async () => {
@@ -151,11 +166,13 @@ describe('aligndial command line', () => {
 
     it('missing required option and unknown backend', async () => {
       expectUserError(await cli('generate', '--model', model), 2, /required option '--prompt <text>' not specified/);
-      expectUserError(await cli('generate', '--model', model, '--prompt', 'x', '--backend', 'gpu9000'), 1, /Unknown backend "gpu9000"/);
+      // --backend is checked while parsing, the same way in every command.
+      expectUserError(await cli('generate', '--model', model, '--prompt', 'x', '--backend', 'gpu9000'), 2, /argument 'gpu9000' is invalid\. Allowed choices are auto, node-gpu, node, wasm, cpu/);
     });
 
     it('create-random needs exactly one of --config / --shape', async () => {
       expectUserError(await cli('create-random', '--out', join(tmp, 'x')), 2, /give exactly one of --config FILE or --shape NAME/);
     });
+
   });
 });

@@ -3,6 +3,7 @@ import { type Pooling, fitCaa, readPreferencePairs, saveEdits } from '@aligndial
 import { type Command, Option } from 'commander';
 import { type EngineFlags, engineOptions } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
+import { addBackendFlag, addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 
@@ -30,25 +31,31 @@ export interface AlignezCaaSummary {
   seconds: number;
 }
 
+/** What the flags of `alignez caa` parse to (flag names follow docs/cli.md). */
+type AlignezCaaFlags = Omit<AlignezCaaOptions, 'layer' | 'limit' | 'maxTokens'> & { editLayerIndex?: number[]; maxSamples?: number; maxLength: number; json?: boolean };
+
 export function registerAlignezCaaCommand(alignez: Command): void {
-  alignez
+  const command = alignez
     .command('caa')
     .description('CAA baseline: steering vectors = mean(chosen − rejected) residual activation, from a ground-truth preference file (ShareGPT layout).')
     .requiredOption('--model <dir>', 'model directory')
     .requiredOption('--data <file>', 'preference pairs: JSON list of {conversations, chosen, rejected} (e.g. dpo_en_demo.json)')
     .requiredOption('--out <dir>', 'output directory (edits.json + edits.safetensors; apply with generate --edits)')
-    .option('--layer <n...>', 'layer(s) to steer (default ⌊0.4 · layers⌋)', (v: string, prev: number[] | undefined) => [...(prev ?? []), intOption(0)(v)])
-    .option('--limit <n>', 'use the first n pairs', intOption(1))
+    .option('--edit-layer-index <i...>', 'index of each layer to steer (default ⌊0.4 · layers⌋)', (v: string, prev: number[] | undefined) => [...(prev ?? []), intOption(0)(v)])
+    .option('--max-samples <n>', 'use at most the first N samples', intOption(1))
     .addOption(new Option('--pooling <how>', 'activation at the last token, or mean over tokens').choices(['last', 'mean']).default('last'))
-    .option('--batch-size <n>', 'sequences per forward pass', intOption(1, 4096), 8)
-    .option('--max-tokens <n>', 'longest sequence (tokens; the end is kept)', intOption(2), 512)
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
-    .addOption(engineOptions()[0])
-    .addOption(engineOptions()[1])
-    .action(async (options: AlignezCaaOptions) => {
-      const summary = await runAlignezCaa(options);
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
-    });
+    .option('--batch-size <n>', 'sequences per forward pass', intOption(1, 100_000), 8)
+    .option('--max-length <n>', 'longest sequence in tokens (longer ones keep their end)', intOption(2), 512);
+  addBackendFlag(command);
+  for (const option of engineOptions()) command.addOption(option);
+  addJsonFlag(command);
+  addDeprecatedFlag(command, { old: '--layer', replacement: '--edit-layer-index' });
+  addDeprecatedFlag(command, { old: '--limit', replacement: '--max-samples' });
+  addDeprecatedFlag(command, { old: '--max-tokens', replacement: '--max-length' });
+  command.action(async (options: AlignezCaaFlags) => {
+    const summary = await runAlignezCaa({ ...options, layer: options.editLayerIndex, limit: options.maxSamples, maxTokens: options.maxLength });
+    printResult(options.json, summary, (s) => `CAA steering vectors on layers ${s.layers.join(', ')} from ${s.pairs} pairs in ${s.out} (norms ${s.vectorNorms.map((n) => n.toFixed(3)).join(', ')}), ${s.seconds} s`);
+  });
 }
 
 export async function runAlignezCaa(options: AlignezCaaOptions): Promise<AlignezCaaSummary> {

@@ -3,6 +3,7 @@ import { type AlignEzDiagnostics, type EmbedText, type Pooling, fitAlignEz, read
 import { type Command, Option } from 'commander';
 import { type EngineFlags, engineOptions } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
+import { addBackendFlag, addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 
@@ -58,28 +59,37 @@ export interface AlignezFitSummary {
   seconds: number;
 }
 
+/** What the flags of `alignez fit` parse to (flag names follow docs/cli.md). */
+type AlignezFitFlags = Omit<AlignezFitOptions, 'layers' | 'maxTokens'> & { editLayers: number; maxLength: number; json?: boolean };
+
 export function registerAlignezFitCommand(alignez: Command): void {
-  alignez
+  const command = alignez
     .command('fit')
     .description('Fit AlignEZ directions (θ_help, θ_harm per layer, k-NN bank, layer selection) from self-generated preference data.')
     .requiredOption('--model <dir>', 'model directory the edits are for')
     .requiredOption('--data <file>', 'preference data from `alignez generate-data`')
     .requiredOption('--out <dir>', 'output directory (edits.json + edits.safetensors)')
-    .option('--layers <n>', 'number of layers to edit (chosen by summed cosine agreement)', intOption(1), 5)
+    .option('--edit-layers <n>', 'number of layers to edit (chosen by summed cosine agreement)', intOption(1), 5)
     .option('--k <n>', 'nearest training queries per query (k-NN mode, including itself)', intOption(1), 10)
     .option('--global', 'one pair of directions from all data instead of per-query k-NN directions')
     .addOption(new Option('--pooling <how>', 'Φ_l: MLP output at the last token, or mean over tokens').choices(['last', 'mean']).default('last'))
     .addOption(new Option('--embed-text <what>', 'what Φ embeds of each sample').choices(['response', 'query-response']).default('response'))
     .option('--max-pair-cosine <c>', 'drop pairs whose helpful/harmful embeddings have a cosine above this (1 keeps all)', numberOption(-1, 1), 0.8)
-    .option('--batch-size <n>', 'texts per forward pass', intOption(1, 4096), 8)
-    .option('--max-tokens <n>', 'longest text embedded (tokens; the end is kept)', intOption(2), 512)
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
-    .addOption(engineOptions()[0])
-    .addOption(engineOptions()[1])
-    .addHelpText('after', '\nExample:\n  aligndial alignez fit --model ./base --data prefs.jsonl --out ./edits --layers 5 --k 10\n  aligndial generate --model ./base --prompt "..." --edits ./edits --edit-strength 1')
-    .action(async (options: AlignezFitOptions) => {
-      const summary = await runAlignezFit(options);
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    .option('--batch-size <n>', 'texts per forward pass', intOption(1, 100_000), 8)
+    .option('--max-length <n>', 'longest sequence in tokens (longer ones keep their end)', intOption(2), 512);
+  addBackendFlag(command);
+  for (const option of engineOptions()) command.addOption(option);
+  addJsonFlag(command);
+  addDeprecatedFlag(command, { old: '--layers', replacement: '--edit-layers' });
+  addDeprecatedFlag(command, { old: '--max-tokens', replacement: '--max-length' });
+  command
+    .addHelpText('after', '\nExample:\n  aligndial alignez generate-data --model DIR --queries prompts.jsonl --out self-prefs.jsonl\n  aligndial alignez fit --model DIR --data self-prefs.jsonl --out ./edits --edit-layers 2 --k 3\n  aligndial generate --model DIR --prompt "How do I bake bread?" --edits ./edits --edit-strength 1')
+    .action(async (options: AlignezFitFlags) => {
+      const summary = await runAlignezFit({ ...options, layers: options.editLayers, maxTokens: options.maxLength });
+      printResult(options.json, summary, (s) =>
+        `AlignEZ edits (${s.mode}${s.mode === 'knn' ? `, k ${s.k}` : ''}) on layers ${s.layers.join(', ')} in ${s.out}: ${s.kept} of ${s.pairs} pairs kept ` +
+        `(${s.droppedNearDuplicate} near-duplicate, ${s.droppedEmpty} empty dropped), ${s.seconds} s` +
+        (s.diagnostics ?? []).map((d) => `\nlayer ${d.layer}${d.edited ? ' (edited)' : ''}: help/harm cosine ${d.helpHarmCosine.toFixed(3)}, edit scale ${d.editScale.toFixed(3)}`).join(''));
     });
 }
 

@@ -3,6 +3,7 @@ import { type GeneratePreferenceDataResult, generatePreferenceData, readQueriesF
 import type { Command } from 'commander';
 import { type EngineFlags, engineOptions } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
+import { addBackendFlag, addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 
@@ -39,8 +40,11 @@ export interface AlignezGenerateDataSummary {
   seconds: number;
 }
 
+/** What the flags of `alignez generate-data` parse to (flag names follow docs/cli.md). */
+type GenerateDataFlags = Omit<AlignezGenerateDataOptions, 'limit' | 'traitsMaxTokens'> & { maxSamples?: number; traitsMaxNewTokens: number; json?: boolean };
+
 export function registerAlignezGenerateDataCommand(alignez: Command): void {
-  alignez
+  const command = alignez
     .command('generate-data')
     .description('Self-generate preference data with the base model (AlignEZ Sec. 2.1): traits of a helpful and a harmful answer, then an answer per traits. Resumable.')
     .requiredOption('--model <dir>', 'model directory (config.json, model.safetensors, tokenizer.json)')
@@ -48,27 +52,30 @@ export function registerAlignezGenerateDataCommand(alignez: Command): void {
     .requiredOption('--out <file>', 'output JSONL (a header line with the settings, then {id, query, helpfulTraits, harmfulTraits, helpful, harmful} per line); resumed when it exists')
     .option('--templates <name|file>', 'prompt templates: helpful (the paper), safety-first, humorous, or a JSON file', 'helpful')
     .option('--chat', "wrap prompts in the tokenizer's chat template (default: raw text, as for base models)")
-    .option('--traits-max-tokens <n>', 'tokens for the characteristics (step 1)', intOption(1, 1_000_000), 64)
-    .option('--max-new-tokens <n>', 'tokens for the answers (step 2)', intOption(1, 1_000_000), 128)
+    .option('--traits-max-new-tokens <n>', 'tokens for the characteristics (step 1)', intOption(1, 1_000_000), 64)
+    .option('--max-new-tokens <n>', 'tokens to generate at most, per answer (step 2)', intOption(0, 1_000_000), 128)
     .option('--temperature <t>', '0 = greedy', numberOption(0), 0.7)
     .option('--top-p <p>', 'nucleus sampling mass in (0, 1]', numberOption(Number.MIN_VALUE, 1), 0.9)
     .option('--top-k <k>', 'sample from the k most likely tokens (0 = all)', intOption(0))
     .option('--repetition-penalty <r>', '> 1 discourages repeats', numberOption(Number.MIN_VALUE))
     .option('--traits-stop <text...>', 'stop strings of step 1 (default: a blank line)')
     .option('--seed <s>', 'sampling seed', intOption(0, 2 ** 32 - 1), 0)
-    .option('--batch-size <n>', 'queries per batch (1 keeps samples independent of batching and resuming)', intOption(1, 4096), 1)
-    .option('--limit <n>', 'only the first n queries', intOption(1))
-    .option('--overwrite', 'start --out afresh instead of resuming it')
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
-    .addOption(engineOptions()[0])
-    .addOption(engineOptions()[1])
+    .option('--batch-size <n>', 'queries per batch (1 keeps samples independent of batching and resuming)', intOption(1, 100_000), 1)
+    .option('--max-samples <n>', 'use at most the first N samples', intOption(1))
+    .option('--overwrite', 'start --out afresh instead of resuming it');
+  addBackendFlag(command);
+  for (const option of engineOptions()) command.addOption(option);
+  addJsonFlag(command);
+  addDeprecatedFlag(command, { old: '--limit', replacement: '--max-samples' });
+  addDeprecatedFlag(command, { old: '--traits-max-tokens', replacement: '--traits-max-new-tokens' });
+  command
     .addHelpText(
       'after',
-      '\nExample:\n  aligndial alignez generate-data --model ./base --queries prompts.jsonl --out prefs.jsonl\n  (interrupted? run the same command again to resume)',
+      '\nExample:\n  aligndial alignez generate-data --model DIR --queries prompts.jsonl --out self-prefs.jsonl\n  (interrupted? run the same command again to resume)',
     )
-    .action(async (options: AlignezGenerateDataOptions) => {
-      const summary = await runAlignezGenerateData(options);
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    .action(async (options: GenerateDataFlags) => {
+      const summary = await runAlignezGenerateData({ ...options, limit: options.maxSamples, traitsMaxTokens: options.traitsMaxNewTokens });
+      printResult(options.json, summary, (s) => `${s.out}: ${s.total} queries (${s.generated} generated, ${s.resumed} resumed), ${s.seconds} s`);
     });
 }
 

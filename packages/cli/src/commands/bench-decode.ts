@@ -1,8 +1,9 @@
 import { type ClmDecodeBenchmark, runClmDecodeBenchmark } from '@aligndial/clm';
 import { AligndialError, type BackendName, type WeightsChoice, WEIGHTS_CHOICES, backendInfo, countParameters, createModelDecoder, initBackend, loadModel } from '@aligndial/core';
 import { benchmarkDecoders } from '@aligndial/core/internal';
-import { applyEngineFlags } from '../engine-flags.js';
+import { applyEngineFlags, engineOptions } from '../engine-flags.js';
 import type { Command } from 'commander';
+import { addBackendFlag, addDeprecatedFlag, addJsonFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 
 interface BenchDecodeOptions {
@@ -39,21 +40,23 @@ export interface DecodeBenchmark {
 }
 
 export function registerBenchDecodeCommand(bench: Command): void {
-  bench
+  const command = bench
     .command('decode')
     .description('Measure prefill and decode speed (tokens/s) of a model directory, batch 1, greedy.')
     .requiredOption('--model <dir>', 'model directory')
     .option('--adapter <dir>', 'CLM adapter: compare base, λ=1, λ-merged dual path and DeRa (two whole models)')
     .option('--lambda <λ>', 'λ for the dual-path measurement (with --adapter)', numberOption(), 0.5)
     .option('--tokens <n>', 'tokens to decode', intOption(1, 100_000), 128)
-    .option('--prompt <n>', 'prompt length for the prefill measurement', intOption(1, 100_000), 32)
+    .option('--prompt-length <n>', 'prompt tokens (for the prefill measurement)', intOption(1, 100_000), 32)
     .option('--warmup <n>', 'untimed decode steps first', intOption(0, 1000), 8)
     .option('--rounds <n>', 'timed rounds (medians are reported)', intOption(1, 100), 3)
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
-    .option('--weights <list>', `comma-separated storage types to compare in alternating rounds: ${WEIGHTS_CHOICES.join(', ')}, tfjs (Variables, no engine)`, 'auto')
-    .option('--threads <n>', 'engine threads (env ALIGNDIAL_THREADS; default measured)', intOption(1, 256))
-    .option('--json', 'print JSON (one object per storage type, in an array when several)')
-    .action(async (options: BenchDecodeOptions) => {
+    .option('--compare-weights <list>', `comma-separated storage types to compare in alternating rounds (instead of --weights): ${WEIGHTS_CHOICES.join(', ')}, tfjs (Variables, no engine)`);
+  for (const option of engineOptions()) command.addOption(option);
+  addBackendFlag(command);
+  addJsonFlag(command);
+  addDeprecatedFlag(command, { old: '--prompt', replacement: '--prompt-length' });
+  command.action(async (flags: Omit<BenchDecodeOptions, 'prompt'> & { promptLength: number; compareWeights?: string }) => {
+      const options: BenchDecodeOptions = { ...flags, prompt: flags.promptLength, weights: flags.compareWeights ?? flags.weights };
       if (options.adapter) {
         const clm = await runBenchDecodeClm(options);
         if (options.json) process.stdout.write(`${JSON.stringify(clm)}\n`);

@@ -16,6 +16,7 @@ import { MODEL_SHAPES, type ModelShapeName, configForShape, createRandomModel } 
 import { addedLayerParameters, createClmTrainer, expandModel } from '@aligndial/clm';
 import { DpoTrainer, createSyntheticPreferencePairs, parseTrainableSpec, trainableFromConfig } from '@aligndial/dpo';
 import { type Command, Option } from 'commander';
+import { addBackendFlag, addDeprecatedFlag, addJsonFlag } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 
 /** Options of `aligndial bench train`. */
@@ -90,7 +91,7 @@ export interface TrainBenchmark {
 }
 
 export function registerBenchTrainCommand(bench: Command): void {
-  bench
+  const command = bench
     .command('train')
     .description(
       'Measure DPO step time and peak memory of trainable selections (CLM, bottom:K, all, …) on a model directory or a random model of a named shape. ' +
@@ -98,19 +99,22 @@ export function registerBenchTrainCommand(bench: Command): void {
     )
     .option('--model <dir>', 'model directory (any checkpoint; e.g. from `aligndial create-random --config …`)')
     .addOption(new Option('--shape <name>', 'random model shape when no --model').choices(Object.keys(MODEL_SHAPES)).default('stories15M'))
-    .option('--batch-size <n>', 'preference pairs per step (2 sequences each)', intOption(1, 1024), 2)
-    .option('--prompt-length <n>', 'prompt tokens', intOption(1, 32768), 48)
+    .option('--batch-size <n>', 'preference pairs per step (2 sequences each)', intOption(1, 100_000), 2)
+    .option('--prompt-length <n>', 'prompt tokens', intOption(1, 100_000), 48)
     .option('--completion-length <n>', 'completion tokens', intOption(1, 32768), 16)
-    .option('--steps <n>', 'timed steps per round', intOption(1, 1000), 2)
-    .option('--warmup <n>', 'untimed steps first in each process', intOption(0, 100), 1)
+    .option('--timed-steps <n>', 'timed steps per round', intOption(1, 1000), 2)
+    .option('--warmup <n>', 'untimed steps first in each process', intOption(0, 1000), 1)
     .option('--rounds <n>', 'rounds; each runs every selection once, each in a fresh process', intOption(1, 100), 3)
-    .option('--trainable <specs...>', 'selections to compare: clm (one added identity layer, CLM), bottom:K, top:K, all; ratios are against the last', ['clm', 'bottom:1', 'all'])
+    .option('--trainable-sets <specs...>', 'selections to compare: clm (one added identity layer, CLM), bottom:K, top:K, all; ratios are against the last', ['clm', 'bottom:1', 'all'])
     .addOption(new Option('--gradient-checkpointing <mode>', 'as in dpo train (auto: on when the memory plan needs it)').choices(['auto', 'on', 'off']).default('auto'))
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
-    .option('--json', 'print JSON')
     .addOption(new Option('--worker <spec>', 'internal: measure one selection in this process').hideHelp())
-    .addHelpText('after', '\nExamples:\n  aligndial create-random --config smollm2-135m.json --out S135\n  aligndial bench train --model S135 --batch-size 2 --prompt-length 256 --completion-length 256 --trainable clm all')
-    .action(async (options: BenchTrainOptions) => {
+    .addHelpText('after', '\nExamples:\n  aligndial create-random --config smollm2-135m.json --out S135\n  aligndial bench train --model S135 --batch-size 2 --prompt-length 256 --completion-length 256 --trainable-sets clm all');
+  addBackendFlag(command);
+  addJsonFlag(command);
+  addDeprecatedFlag(command, { old: '--steps', replacement: '--timed-steps' });
+  addDeprecatedFlag(command, { old: '--trainable', replacement: '--trainable-sets' });
+  command.action(async (flags: Omit<BenchTrainOptions, 'steps' | 'trainable'> & { timedSteps: number; trainableSets: string[] }) => {
+      const options: BenchTrainOptions = { ...flags, steps: flags.timedSteps, trainable: flags.trainableSets };
       if (options.worker) {
         process.stdout.write(`${JSON.stringify(await measureSelection(options, options.worker))}\n`);
         return;
@@ -233,7 +237,7 @@ const defaultWorkerCommand = (): WorkerCommand => [process.execPath, ...process.
 
 function workerArgs(options: BenchTrainOptions, spec: string): string[] {
   const args = ['bench', 'train', '--worker', spec, '--batch-size', String(options.batchSize), '--prompt-length', String(options.promptLength)];
-  args.push('--completion-length', String(options.completionLength), '--steps', String(options.steps), '--warmup', String(options.warmup));
+  args.push('--completion-length', String(options.completionLength), '--timed-steps', String(options.steps), '--warmup', String(options.warmup));
   args.push('--gradient-checkpointing', options.gradientCheckpointing, '--shape', options.shape);
   if (options.model) args.push('--model', options.model);
   if (options.backend) args.push('--backend', options.backend);

@@ -39,12 +39,12 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 describe('aligndial clm', () => {
   it('expand → train → export through the command line; the export equals the CLM at λ = 1', async () => {
     const identity = join(dir, 'identity');
-    const expanded = await cli('clm', 'expand', '--model', modelDir, '--out', identity, '--layers', '2');
+    const expanded = await cli('clm', 'expand', '--model', modelDir, '--out', identity, '--add-layers', '2', '--json');
     expect(expanded.code).toBe(0);
     expect(JSON.parse(expanded.stdout)).toMatchObject({ out: identity, addedLayers: 2, copiedLayer: 0 });
 
     const adapter = join(dir, 'adapter');
-    const trained = await cli('clm', 'train', '--model', modelDir, '--adapter', identity, '--data', data, '--out', adapter, '--max-steps', '2', '--batch-size', '4', '--lr', '1e-3', '--beta', '0.2', '--save-steps', '1');
+    const trained = await cli('clm', 'train', '--model', modelDir, '--adapter', identity, '--data', data, '--out', adapter, '--max-steps', '2', '--batch-size', '4', '--lr', '1e-3', '--beta', '0.2', '--save-steps', '1', '--json');
     expect(trained.code, trained.stderr).toBe(0);
     const summary = JSON.parse(trained.stdout);
     expect(summary).toMatchObject({ out: adapter, steps: 2, trainPairs: 8, addedLayers: 2 });
@@ -55,10 +55,10 @@ describe('aligndial clm', () => {
     expect(existsSync(join(adapter, 'metrics.jsonl'))).toBe(true);
 
     // Training into a directory that holds checkpoints of a run needs --resume.
-    expect((await cli('clm', 'train', '--model', modelDir, '--data', data, '--out', adapter, '--max-steps', '2', '--layers', '2')).stderr).toMatch(/already holds checkpoints/);
+    expect((await cli('clm', 'train', '--model', modelDir, '--data', data, '--out', adapter, '--max-steps', '2', '--add-layers', '2')).stderr).toMatch(/already holds checkpoints/);
 
     const exported = join(dir, 'exported');
-    const exportRun = await cli('clm', 'export', '--model', modelDir, '--adapter', adapter, '--out', exported);
+    const exportRun = await cli('clm', 'export', '--model', modelDir, '--adapter', adapter, '--out', exported, '--json');
     expect(exportRun.code).toBe(0);
     expect(JSON.parse(exportRun.stdout)).toMatchObject({ layers: 4, addedLayers: 2 });
     expect(existsSync(join(exported, 'tokenizer.json'))).toBe(true);
@@ -76,7 +76,11 @@ describe('aligndial clm', () => {
     const other = join(dir, 'other-model');
     await runCreateRandom({ shape: 'tiny', out: other, seed: 4 });
     const adapter = join(dir, 'adapter-for-other');
-    expect((await cli('clm', 'expand', '--model', other, '--out', adapter)).code).toBe(0);
+    // The old name of --add-layers still works for a release, with a warning; human output by default.
+    const old = await cli('clm', 'expand', '--model', other, '--out', adapter, '--layers', '1');
+    expect(old.code).toBe(0);
+    expect(old.stderr).toContain('aligndial: warning: --layers is deprecated and will be removed in the next release; use --add-layers');
+    expect(old.stdout).toMatch(/^adapter in .*: 1 identity layer\(s\) copied from layer 0, \d+ parameters \(untrained\)\n$/);
     const run = await cli('clm', 'export', '--model', modelDir, '--adapter', adapter, '--out', join(dir, 'x'));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^aligndial: error: .*adapter\.json: this adapter was made for other weights of the same shape/);

@@ -34,7 +34,7 @@ describe('aligndial clm distill on a tiny random model', () => {
 
   it('bakes λ = 0.5 into the CLM layer: the reported KL falls and matches an independent measurement', async () => {
     const out = join(tmp.dir, 'distilled');
-    const run = await cli('clm', 'distill', '--model', model, '--adapter', adapter, '--lambda', '0.5', '--data', data, '--out', out, '--max-steps', '12', '--lr', '3e-3', '--save-steps', '6');
+    const run = await cli('clm', 'distill', '--json', '--model', model, '--adapter', adapter, '--lambda', '0.5', '--data', data, '--out', out, '--max-steps', '12', '--lr', '3e-3', '--save-steps', '6');
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ out, teacher: 'clm', into: 'adapter', lambda: 0.5, steps: 12, trainSequences: 16, klOn: 'train', klSequences: 16 });
@@ -63,10 +63,10 @@ describe('aligndial clm distill on a tiny random model', () => {
     }
 
     // A finished run is not overwritten; --resume picks up its last checkpoint and has nothing left to do.
-    const again = await cli('clm', 'distill', '--model', model, '--adapter', adapter, '--lambda', '0.5', '--data', data, '--out', out, '--max-steps', '12', '--lr', '3e-3');
+    const again = await cli('clm', 'distill', '--json', '--model', model, '--adapter', adapter, '--lambda', '0.5', '--data', data, '--out', out, '--max-steps', '12', '--lr', '3e-3');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already holds checkpoints of a run');
-    const resumed = await cli('clm', 'distill', '--model', model, '--adapter', adapter, '--lambda', '0.5', '--data', data, '--out', out, '--max-steps', '12', '--lr', '3e-3', '--resume');
+    const resumed = await cli('clm', 'distill', '--json', '--model', model, '--adapter', adapter, '--lambda', '0.5', '--data', data, '--out', out, '--max-steps', '12', '--lr', '3e-3', '--resume');
     expect(resumed.code, resumed.stderr).toBe(0);
     const r = JSON.parse(resumed.stdout);
     expect(r).toMatchObject({ steps: 12, resumedFrom: join(out, 'checkpoint-12') });
@@ -75,7 +75,7 @@ describe('aligndial clm distill on a tiny random model', () => {
 
   it('distils the CLM at λ = 1.5 into a plain model (base + added layers), and a DeRa pair into a model', async () => {
     const out = join(tmp.dir, 'plain');
-    const run = await cli('clm', 'distill', '--model', model, '--adapter', adapter, '--lambda', '1.5', '--into', 'model', '--data', data, '--out', out, '--max-steps', '8', '--lr', '1e-3', '--eval-ratio', '0.25');
+    const run = await cli('clm', 'distill', '--json', '--model', model, '--adapter', adapter, '--lambda', '1.5', '--into', 'model', '--data', data, '--out', out, '--max-steps', '8', '--lr', '1e-3', '--eval-ratio', '0.25');
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ into: 'model', teacher: 'clm', klOn: 'eval', klSequences: 4, trainSequences: 12 });
@@ -88,7 +88,7 @@ describe('aligndial clm distill on a tiny random model', () => {
     expect((await cli('clm', 'export', '--model', model, '--adapter', adapter, '--out', aligned)).code).toBe(0);
     const dera = join(tmp.dir, 'dera');
     // Different depths are fine for DeRa (only the vocabularies must agree).
-    const deraRun = await cli('clm', 'distill', '--model', model, '--aligned-model', aligned, '--lambda', '0.5', '--data', data, '--out', dera, '--max-steps', '8', '--lr', '1e-3');
+    const deraRun = await cli('clm', 'distill', '--json', '--model', model, '--aligned-model', aligned, '--lambda', '0.5', '--data', data, '--out', dera, '--max-steps', '8', '--lr', '1e-3');
     expect(deraRun.code, deraRun.stderr).toBe(0);
     const d = JSON.parse(deraRun.stdout);
     expect(d).toMatchObject({ teacher: 'dera', into: 'model', lambda: 0.5 });
@@ -97,10 +97,10 @@ describe('aligndial clm distill on a tiny random model', () => {
   });
 
   it('checks its inputs: one teacher, a CLM for --into adapter, one tokenizer for DeRa', async () => {
-    const both = await cli('clm', 'distill', '--model', model, '--adapter', adapter, '--aligned-model', model, '--lambda', '1', '--data', data, '--out', join(tmp.dir, 'x'));
+    const both = await cli('clm', 'distill', '--json', '--model', model, '--adapter', adapter, '--aligned-model', model, '--lambda', '1', '--data', data, '--out', join(tmp.dir, 'x'));
     expect(both).toMatchObject({ code: 2 });
     expect(both.stderr).toContain('give exactly one teacher');
-    const deraAdapter = await cli('clm', 'distill', '--model', model, '--aligned-model', model, '--into', 'adapter', '--lambda', '1', '--data', data, '--out', join(tmp.dir, 'y'));
+    const deraAdapter = await cli('clm', 'distill', '--json', '--model', model, '--aligned-model', model, '--into', 'adapter', '--lambda', '1', '--data', data, '--out', join(tmp.dir, 'y'));
     expect(deraAdapter.stderr).toContain('--into adapter needs a CLM teacher');
     const other = join(tmp.dir, 'other-tokenizer');
     cpSync(model, other, { recursive: true });
@@ -108,7 +108,7 @@ describe('aligndial clm distill on a tiny random model', () => {
     const [a, b] = Object.keys(tj.model.vocab).filter((k) => tj.model.vocab[k] === 100 || tj.model.vocab[k] === 101);
     [tj.model.vocab[a], tj.model.vocab[b]] = [tj.model.vocab[b], tj.model.vocab[a]];
     writeFileSync(join(other, 'tokenizer.json'), JSON.stringify(tj));
-    const mismatch = await cli('clm', 'distill', '--model', model, '--aligned-model', other, '--lambda', '0.5', '--data', data, '--out', join(tmp.dir, 'z'));
+    const mismatch = await cli('clm', 'distill', '--json', '--model', model, '--aligned-model', other, '--lambda', '0.5', '--data', data, '--out', join(tmp.dir, 'z'));
     expect(mismatch.code).toBe(1);
     expect(mismatch.stderr).toMatch(/DeRa needs one tokenizer for both models, but token 10[01] differs/);
   });
@@ -126,7 +126,7 @@ describe.skipIf(!HAS_STORIES260K)('aligndial clm distill on ../shared/models/sto
     const trained = await cli('clm', 'train', '--model', STORIES260K_DIR, '--data', data, '--out', adapter, '--max-steps', '4', '--batch-size', '4', '--lr', '5e-3', '--save-steps', '0');
     expect(trained.code, trained.stderr).toBe(0);
     const out = join(tmp.dir, 'distilled');
-    const run = await cli('clm', 'distill', '--model', STORIES260K_DIR, '--adapter', adapter, '--lambda', '0.5', '--data', data, '--out', out, '--max-steps', '8', '--lr', '2e-3');
+    const run = await cli('clm', 'distill', '--json', '--model', STORIES260K_DIR, '--adapter', adapter, '--lambda', '0.5', '--data', data, '--out', out, '--max-steps', '8', '--lr', '2e-3');
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     console.log(`stories260K clm distill λ=0.5: KL ${summary.klBefore.toExponential(3)} → ${summary.klAfter.toExponential(3)} nats/token in ${summary.seconds}s`);

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { BACKEND_NAMES } from '@aligndial/core';
+import { FLAG_VOCABULARY, printResult, summaryLines } from '../flag-vocabulary.js';
 import { join } from 'node:path';
 import {
   COPIED_MODEL_FILES,
@@ -98,7 +100,7 @@ export function registerClmDistillCommand(clm: Command): void {
     .addOption(new Option('--into <what>', 'adapter: train the CLM layer(s) (default with --adapter); model: train every weight of a plain model (the merged CLM, or DeRa\'s aligned model)').choices(['adapter', 'model']))
     .requiredOption('--data <file>', 'sequences to distil on: preference data (prompts with their chosen completions; TRL .jsonl, ShareGPT .json, UltraFeedback .parquet)')
     .requiredOption('--out <dir>', 'result: an adapter (--into adapter) or a model directory (--into model), with checkpoints')
-    .option('--max-steps <n>', 'optimizer steps (default: one pass over the data)', intOption(1))
+    .option('--max-steps <n>', 'stop after this many optimizer steps (default: one pass over the data)', intOption(1))
     .option('--batch-size <n>', 'sequences per step', intOption(1, 100_000), 4)
     .option('--lr <lr>', 'peak learning rate (AdamW)', numberOption(0), 1e-4)
     .addOption(new Option('--lr-scheduler <type>', 'learning-rate schedule after warmup').choices(['linear', 'cosine', 'constant']).default('constant'))
@@ -109,13 +111,14 @@ export function registerClmDistillCommand(clm: Command): void {
     .option('--save-steps <n>', 'checkpoint every N steps (0 = only at the end)', intOption(0), 0)
     .option('--save-total-limit <n>', 'keep only the newest N checkpoints (0 = all)', intOption(0), 2)
     .option('--resume', 'continue from the newest checkpoint in --out')
-    .option('--max-samples <n>', 'use the first N valid rows', intOption(1))
-    .option('--max-length <l>', 'longest prompt + completion in tokens (default min(1024, model max positions))', intOption(2))
+    .option('--max-samples <n>', 'use at most the first N samples (valid rows)', intOption(1))
+    .option('--max-length <l>', 'longest sequence in tokens: prompt + completion (default min(1024, model max positions))', intOption(2))
     .option('--max-prompt-length <l>', 'prompt token budget under truncation (default max-length/2)', intOption(1))
     .addOption(new Option('--chat-template <mode>', 'auto: messages via the chat template, strings concatenated').choices(['auto', 'always', 'never']).default('auto'))
     .option('--no-append-eos', 'leave completions without EOS (default: append EOS to completions that have none)')
     .option('--eval-ratio <r>', 'hold out this fraction of the data to measure the final KL on', numberOption(0, 0.9), 0)
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu')
+    .addOption(new Option('--backend <name>', FLAG_VOCABULARY['--backend']).choices(['auto', ...BACKEND_NAMES]))
+    .option('--json', FLAG_VOCABULARY['--json'])
     .addHelpText(
       'after',
       [
@@ -130,8 +133,8 @@ export function registerClmDistillCommand(clm: Command): void {
         '  aligndial clm distill --model ./sft --aligned-model ./dpo --lambda 0.7 --data prefs.jsonl --out ./dera-0.7 --save-steps 100',
       ].join('\n'),
     )
-    .action(async (options: ClmDistillOptions) => {
-      process.stdout.write(`${JSON.stringify(await runClmDistill(options))}\n`);
+    .action(async (options: ClmDistillOptions & { json?: boolean }) => {
+      printResult(options.json, await runClmDistill(options), summaryLines);
     });
 }
 

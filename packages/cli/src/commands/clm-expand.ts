@@ -2,6 +2,7 @@ import type { BackendName } from '@aligndial/core';
 import { initBackend, loadModel } from '@aligndial/core';
 import { expandModel, saveAdapter } from '@aligndial/clm';
 import type { Command } from 'commander';
+import { addBackendFlag, addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 
 export interface ClmExpandOptions {
@@ -23,17 +24,21 @@ export interface ClmExpandSummary {
 }
 
 export function registerClmExpandCommand(clm: Command): void {
-  clm
+  const command = clm
     .command('expand')
     .description('Create the untrained CLM adapter: identity copies of layer 0 (o_proj and down_proj zeroed) to put before it. At any λ the model still equals the base.')
     .requiredOption('--model <dir>', 'base model directory (Llama, Qwen2, Mistral)')
     .requiredOption('--out <dir>', 'adapter directory to write (adapter.json + adapter.safetensors)')
-    .option('--layers <n>', 'number of layers to add (paper Table 7)', intOption(1, 64), 1)
-    .option('--copy-layer <i>', 'base layer to copy', intOption(0), 0)
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
-    .addHelpText('after', '\nExample:\n  aligndial clm expand --model ./sft-model --out ./clm-adapter\n  aligndial clm train --model ./sft-model --adapter ./clm-adapter --data prefs.jsonl --out ./clm-adapter')
-    .action(async (options: ClmExpandOptions) => {
-      process.stdout.write(`${JSON.stringify(await runClmExpand(options))}\n`);
+    .option('--add-layers <n>', 'number of identity layers to add before layer 0 (paper Table 7)', intOption(1, 64), 1)
+    .option('--copy-layer <i>', 'base layer the added layers copy', intOption(0), 0);
+  addBackendFlag(command);
+  addJsonFlag(command);
+  addDeprecatedFlag(command, { old: '--layers', replacement: '--add-layers' });
+  command
+    .addHelpText('after', '\nExample:\n  aligndial clm expand --model DIR --out ./clm-adapter\n  aligndial clm train --model DIR --adapter ./clm-adapter --data prefs.jsonl --out ./clm-adapter')
+    .action(async (options: Omit<ClmExpandOptions, 'layers'> & { addLayers: number; json?: boolean }) => {
+      const summary = await runClmExpand({ ...options, layers: options.addLayers });
+      printResult(options.json, summary, (s) => `adapter in ${s.out}: ${s.addedLayers} identity layer(s) copied from layer ${s.copiedLayer}, ${s.parameters} parameters (untrained)`);
     });
 }
 

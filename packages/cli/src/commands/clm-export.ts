@@ -2,6 +2,7 @@ import type { BackendName } from '@aligndial/core';
 import { initBackend } from '@aligndial/core';
 import { exportMergedModel, loadClmModel } from '@aligndial/clm';
 import type { Command } from 'commander';
+import { addBackendFlag, addJsonFlag, addWeightsMismatchFlag, printResult } from '../flag-vocabulary.js';
 
 export interface ClmExportOptions {
   model: string;
@@ -20,17 +21,20 @@ export interface ClmExportSummary {
 }
 
 export function registerClmExportCommand(clm: Command): void {
-  clm
+  const command = clm
     .command('export')
     .description('Write base + adapter as a plain Hugging Face checkpoint with the aligned path baked in (λ = 1); tokenizer files are copied.')
     .requiredOption('--model <dir>', 'base model directory the adapter was made for')
     .requiredOption('--adapter <dir>', 'CLM adapter directory')
-    .requiredOption('--out <dir>', 'output model directory')
-    .option('--allow-weights-mismatch', 'load the adapter onto base weights other than the ones it was made for (same shape)')
-    .option('--backend <name>', 'auto | node-gpu | node | wasm | cpu (env ALIGNDIAL_BACKEND)')
-    .addHelpText('after', '\nExample:\n  aligndial clm export --model ./sft-model --adapter ./clm-adapter --out ./aligned-model')
-    .action(async (options: ClmExportOptions) => {
-      process.stdout.write(`${JSON.stringify(await runClmExport(options))}\n`);
+    .requiredOption('--out <dir>', 'output model directory');
+  addWeightsMismatchFlag(command);
+  addBackendFlag(command);
+  addJsonFlag(command);
+  command
+    .addHelpText('after', '\nExample:\n  aligndial clm train --model DIR --data prefs.jsonl --out ./clm-adapter\n  aligndial clm export --model DIR --adapter ./clm-adapter --out ./aligned-model')
+    .action(async (options: ClmExportOptions & { json?: boolean }) => {
+      const summary = await runClmExport(options);
+      printResult(options.json, summary, (s) => `${s.out}: a Hugging Face checkpoint of ${s.layers} layers (${s.addedLayers} added), the CLM at λ = 1`);
     });
 }
 

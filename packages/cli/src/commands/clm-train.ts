@@ -3,7 +3,8 @@ import { applyEngineFlags } from '../engine-flags.js';
 import { addedLayerParameters, applyAdapter, clmTrainingRecord, createClmTrainer, expandModel, readAdapterManifest, saveAdapter } from '@aligndial/clm';
 import type { Command } from 'commander';
 import { intOption } from '../option-parsers.js';
-import { checkTrainFlags, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
+import { addDeprecatedFlag, addWeightsMismatchFlag, printResult } from '../flag-vocabulary.js';
+import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 import type { DpoTrainCommandOptions, DpoTrainSummary } from './dpo-train.js';
 import { addPreferenceTrainingFlags } from './training-flags.js';
 
@@ -30,17 +31,19 @@ export function registerClmTrainCommand(clm: Command): void {
     .requiredOption('--model <dir>', 'base model directory (config.json, model.safetensors, tokenizer.json)')
     .requiredOption('--data <file>', 'preference data: TRL .jsonl, ShareGPT/LLaMA-Factory .json, UltraFeedback .parquet')
     .requiredOption('--out <dir>', 'adapter directory: adapter.json, adapter.safetensors, metrics.jsonl, checkpoints')
-    .option('--layers <n>', 'layers to add for a fresh adapter (paper Table 7)', intOption(1, 64), 1)
+    .option('--add-layers <n>', 'number of identity layers to add before layer 0 for a fresh adapter (paper Table 7)', intOption(1, 64), 1)
     .option('--copy-layer <i>', 'base layer the added layers copy', intOption(0), 0)
-    .option('--adapter <dir>', 'start from this adapter instead of a fresh identity expansion')
-    .option('--allow-weights-mismatch', 'with --adapter: accept an adapter made for other base weights of the same shape');
+    .option('--adapter <dir>', 'start from this adapter instead of a fresh identity expansion');
+  addWeightsMismatchFlag(command);
+  addDeprecatedFlag(command, { old: '--layers', replacement: '--add-layers' });
   addPreferenceTrainingFlags(command)
     .addHelpText(
       'after',
-      '\nExamples:\n  aligndial clm train --model ./sft --data prefs.jsonl --out ./clm-adapter --beta 0.01 --lr 5e-6\n  aligndial generate --model ./sft --adapter ./clm-adapter --lambda 1.5 --prompt "..."',
+      '\nExamples:\n  aligndial clm train --model DIR --data prefs.jsonl --out ./clm-adapter --beta 0.01 --lr 5e-6\n  aligndial generate --model DIR --adapter ./clm-adapter --lambda 1.5 --prompt "What is 2+3?"',
     )
-    .action(async (options: ClmTrainCommandOptions) => {
-      process.stdout.write(`${JSON.stringify(await runClmTrain(options))}\n`);
+    .action(async (options: Omit<ClmTrainCommandOptions, 'layers'> & { addLayers: number; json?: boolean }) => {
+      const summary = await runClmTrain({ ...options, layers: options.addLayers });
+      printResult(options.json, summary, (s) => `${formatTrainSummary(s)}\nadapter: ${s.addedLayers} added layer(s) in ${s.out}`);
     });
 }
 

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createProgress } from '../progress.js';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../cli-error.js';
+import { addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 
 interface CreateRandomOptions {
@@ -27,18 +28,20 @@ interface CreateRandomOptions {
 }
 
 export function registerCreateRandomCommand(program: Command): void {
-  program
+  const command = program
     .command('create-random')
     .description('Create a model with seeded random weights and a synthetic tokenizer, saved as a Hugging Face directory (for tests and benchmarks).')
     .option('--config <file>', 'a Hugging Face config.json (or a model directory holding one)')
     .addOption(new Option('--shape <name>', 'a named shape').choices(Object.keys(MODEL_SHAPES)))
     .requiredOption('--out <dir>', 'output directory')
     .option('--seed <s>', 'weight seed', intOption(0, 2 ** 32 - 1), 0)
-    .addOption(new Option('--dtype <dtype>', 'weight dtype in model.safetensors (default: the config\'s torch_dtype, float32 for --shape)').choices(['float32', 'bfloat16', 'float16']))
+    .addOption(new Option('--dtype <dtype>', 'weight dtype in model.safetensors (default: the config\'s torch_dtype, float32 for --shape)').choices(['float32', 'bfloat16', 'float16']));
+  addJsonFlag(command);
+  command
     .addHelpText('after', `\nShapes: ${Object.entries(MODEL_SHAPES).map(([n, s]) => `${n} (dim ${s.hiddenSize}, ${s.numLayers} layers, vocab ${s.vocabSize})`).join('; ')}`)
-    .action(async (options: CreateRandomOptions) => {
+    .action(async (options: CreateRandomOptions & { json?: boolean }) => {
       const summary = await runCreateRandom(options);
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      printResult(options.json, summary, (s) => `${s.out}: ${s.parameters} parameters (random ${s.dtype}, seed ${options.seed}), vocabulary ${s.vocabSize} (synthetic tokenizer)`);
     });
 }
 

@@ -52,7 +52,7 @@ describe('DeRa from the CLI: --aligned-model DIR --lambda L (two tiny models, on
     let url = '';
     const lines: string[] = [];
     const done = runServe(
-      { model: base, alignedModel: aligned, backend: 'wasm', host: '127.0.0.1', port: 0, maxQueue: 4, maxTokens: 32, maxBodyBytes: 65536, shutdownGrace: 1 },
+      { model: base, alignedModel: aligned, backend: 'wasm', host: '127.0.0.1', port: 0, maxQueue: 4, maxNewTokens: 32, maxBodyBytes: 65536, shutdownGrace: 1 },
       { stop: stop.signal, stderr: { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream, onListening: (s) => (url = s.url) },
     );
     await waitFor(() => url !== '');

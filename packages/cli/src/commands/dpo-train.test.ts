@@ -43,12 +43,14 @@ describe('aligndial dpo train', () => {
     }) as typeof process.stdout.write;
     let code: number;
     try {
-      code = await runCli(['node', 'aligndial', 'dpo', 'train', ...common, '--epochs', '1']);
+      code = await runCli(['node', 'aligndial', 'dpo', 'train', ...common, '--epochs', '1', '--json']);
     } finally {
       process.stdout.write = write;
     }
     expect(code).toBe(0);
-    const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    // --json: exactly one JSON object on stdout.
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    const summary = JSON.parse(stdout);
     expect(summary).toMatchObject({ steps: 3, trainPairs: 6, skippedRows: 1 });
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'metrics.jsonl', 'dpo_config.json']) {
       expect(existsSync(join(out, f)), f).toBe(true);

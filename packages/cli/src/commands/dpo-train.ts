@@ -22,7 +22,8 @@ import {
 } from '@aligndial/dpo';
 import type { Command } from 'commander';
 import { type EngineFlags, applyEngineFlags } from '../engine-flags.js';
-import { checkTrainFlags, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
+import { printResult } from '../flag-vocabulary.js';
+import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 import { addPreferenceTrainingFlags } from './training-flags.js';
 
 export interface DpoTrainCommandOptions {
@@ -99,11 +100,11 @@ export function registerDpoCommand(program: Command): void {
   addPreferenceTrainingFlags(train)
     .addHelpText(
       'after',
-      '\nExamples:\n  aligndial dpo train --model ./sft --data prefs.jsonl --out ./dpo --beta 0.1 --lr 5e-6 --epochs 1\n  aligndial dpo train --model ./sft --data dpo_en_demo.json --out ./dpo --trainable bottom:1 --loss sigmoid,sft --loss-weights 1,0.2 --resume',
+      '\nExamples:\n  aligndial dpo train --model DIR --data prefs.jsonl --out ./dpo --beta 0.1 --lr 5e-6 --epochs 1\n  aligndial dpo train --model DIR --data ../shared/data/preference/dpo_en_demo.json --out ./dpo-bottom1 --trainable bottom:1 --loss sigmoid,sft --loss-weights 1,0.2 --resume',
     )
-    .action(async (options: DpoTrainCommandOptions) => {
+    .action(async (options: DpoTrainCommandOptions & { json?: boolean }) => {
       const summary = await runDpoTrain(options);
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      printResult(options.json, summary, formatTrainSummary);
     });
 }
 

@@ -17,9 +17,10 @@ export function registerEvalCommands(program: Command): void {
       'after',
       [
         '',
-        'A typical run (A = ours at some λ, B = the base model):',
-        '  aligndial eval generate --model ./base --bench just-eval:helpfulness --out base.jsonl',
-        '  aligndial eval generate --model ./ours --bench just-eval:helpfulness --out ours.jsonl',
+        'A typical run (A = ours: the CLM adapter at λ = 1, B = the base model):',
+        '  aligndial clm train --model DIR --data prefs.jsonl --out ./adapter',
+        '  aligndial eval generate --model DIR --bench just-eval:helpfulness --out base.jsonl',
+        '  aligndial eval generate --model DIR --adapter ./adapter --lambda 1 --bench just-eval:helpfulness --out ours.jsonl',
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge openai:gpt-4o-mini --out ours-vs-base.jsonl --swap',
         '  aligndial eval report --judgments ours-vs-base.jsonl',
         '',

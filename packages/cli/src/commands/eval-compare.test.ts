@@ -76,8 +76,10 @@ describe('aligndial eval compare + report (rule judges)', () => {
     writeFileSync(rule, "export default ({ question }) => (question.includes('Q3') ? 'nonsense' : 'first');\n");
     const out = join(tmp.dir, 'swap.jsonl');
     const run = await runEvalCli(['compare', '--a', a, '--b', b, '--judge', `rule:${rule}`, '--swap', '--out', out]);
-    expect(run.code).toBe(0);
+    // The file is written and summarised, and the run exits 1: one pair has no verdict.
+    expect(run.code).toBe(1);
     expect(run.stdout).toContain('4/4 pairs judged (errors 1,');
+    expect(run.stderr).toContain(`aligndial: error: 1 of 4 pairs got no usable verdict from the judge (the rest were judged); each has an "error" field in ${out}`);
     expect(lines(out).map((r) => r.verdict)).toEqual(['tie', 'tie', 'error', 'tie']);
     const json = JSON.parse((await runEvalCli(['report', '--judgments', out, '--json'])).stdout);
     // 3 judged ties and 1 error of 4: T = 100 % of judged, errors = 25 % of all.
@@ -119,5 +121,23 @@ describe('aligndial eval compare + report (rule judges)', () => {
     const help = await runEvalCli(['compare', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('aligndial eval compare --a ours.jsonl --b base.jsonl --judge openai:gpt-4o-mini');
+  });
+});
+
+describe.skipIf(!HAS_SHARED_DATA)('aligndial eval compare on two-turn answers (MT-Bench)', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+
+  it('judges them with the multi-turn template unless --template says otherwise', async () => {
+    const turns = (text: string) => [`${text} one`, `${text} two`];
+    const a = writeJsonl(join(tmp.dir, 'a.jsonl'), [{ id: '81', prompt: ['Q', 'Q2'], output: turns('a much longer answer') }]);
+    const b = writeJsonl(join(tmp.dir, 'b.jsonl'), [{ id: '81', prompt: ['Q', 'Q2'], output: turns('short') }]);
+    const out = join(tmp.dir, 'j.jsonl');
+    const run = await runEvalCli(['compare', '--a', a, '--b', b, '--judge', 'rule:length', '--data-dir', SHARED_DATA_DIR, '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(lines(out)).toMatchObject([{ id: '81', verdict: 'A', template: 'pair-v2-multi-turn' }]);
+    const forced = await runEvalCli(['compare', '--a', a, '--b', b, '--judge', 'rule:length', '--template', 'alignez', '--out', join(tmp.dir, 'k.jsonl')]);
+    expect(forced.code).toBe(1);
+    expect(forced.stderr).toMatch(/judge template "alignez" judges one turn/);
   });
 });

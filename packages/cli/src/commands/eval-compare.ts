@@ -1,10 +1,12 @@
 import type { BackendName } from '@aligndial/core';
-import { BUILTIN_PAIR_TEMPLATES, type CompareAnswersResult, compareAnswers, loadMtBench, matchAnswers, readAnswers } from '@aligndial/eval';
+import { type AnswerPair, BUILTIN_PAIR_TEMPLATES, type CompareAnswersResult, compareAnswers, loadMtBench, matchAnswers, readAnswers } from '@aligndial/eval';
 import type { Command } from 'commander';
+import { addBackendFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 import { findDataDir, requireDataDir } from './eval-data-dir.js';
 import { JUDGE_SPEC_HELP, openEvalJudge } from './eval-judge.js';
+import { failOnJudgeErrors } from './eval-judge-errors.js';
 
 /** Options of `aligndial eval compare`. */
 export interface EvalCompareOptions {
@@ -18,13 +20,14 @@ export interface EvalCompareOptions {
   budget?: number;
   /** A cache file, false for `--no-cache`, undefined for `<out>.cache.jsonl`. */
   cache?: string | false;
-  template: string;
+  /** Judge prompt; default {@link defaultTemplate}. */
+  template?: string;
   dataDir?: string;
   backend?: BackendName | 'auto';
 }
 
 export function registerEvalCompareCommand(evalCommand: Command): void {
-  evalCommand
+  const command = evalCommand
     .command('compare')
     .description('Judge answers A ("ours") against answers B (the baseline), matched by id; writes one judgment per pair (JSONL).')
     .requiredOption('--a <file>', 'answers of the model under test (JSONL from eval generate)')
@@ -39,11 +42,12 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
     .option('--no-cache', 'do not read or write a judgment cache')
     .option(
       '--template <name>',
-      'judge prompt: alignez (AlignEZ A.4.2), arena-hard (Arena-Hard v0.1, both orders, [[A>>B]] labels), alpaca-eval (AlpacaEval 2 weighted_alpaca_eval_gpt4_turbo, logprob preference) or a FastChat pairwise prompt (pair-v2, pair-v2-multi-turn, pair-math-v1, pair-math-v1-multi-turn)',
-      'alignez',
+      'judge prompt: alignez (AlignEZ A.4.2), arena-hard (Arena-Hard v0.1, both orders, [[A>>B]] labels), alpaca-eval (AlpacaEval 2 weighted_alpaca_eval_gpt4_turbo, logprob preference) or a FastChat pairwise prompt (pair-v2, pair-v2-multi-turn, pair-math-v1, pair-math-v1-multi-turn) (default: alignez; pair-v2-multi-turn when the answers have several turns, e.g. MT-Bench)',
     )
-    .option('--data-dir <dir>', 'data folder with mt_bench/judge_prompts.jsonl, for FastChat templates (default: ../shared/data)')
-    .option('--backend <name>', 'backend of a local:DIR judge: auto | node-gpu | node | wasm | cpu')
+    .option('--data-dir <dir>', 'data folder with mt_bench/judge_prompts.jsonl, for FastChat templates (default: ../shared/data)');
+  addBackendFlag(command);
+  addJsonFlag(command);
+  command
     .addHelpText(
       'after',
       [
@@ -55,7 +59,7 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
         'Examples:',
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge openai:gpt-4o-mini --out ours-vs-base.jsonl --swap',
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge openai:qwen@http://127.0.0.1:8000/v1 --out j.jsonl',
-        '  aligndial eval compare --a mt-ours.jsonl --b mt-base.jsonl --judge local:./judge-model --template pair-v2-multi-turn --out j.jsonl',
+        '  aligndial eval compare --a mt-ours.jsonl --b mt-base.jsonl --judge local:DIR --template pair-v2-multi-turn --out j.jsonl',
         '  aligndial eval compare --a ours.jsonl --b base.jsonl --judge rule:length --out j.jsonl   # offline',
         '  aligndial eval compare --a ah-ours.jsonl --b ah-gpt4-0314.jsonl --judge openai:gpt-4-1106-preview --template arena-hard --out ah.jsonl',
         '  aligndial eval compare --a ae-ours.jsonl --b ae-ref.jsonl --judge openai:gpt-4-1106-preview --template alpaca-eval --out ae.jsonl',
@@ -65,18 +69,26 @@ export function registerEvalCompareCommand(evalCommand: Command): void {
         'reply with top-5 logprobs and eval report gives the win rate and the length-controlled win rate.',
       ].join('\n'),
     )
-    .action(async (options: EvalCompareOptions) => {
+    .action(async (options: EvalCompareOptions & { json?: boolean }) => {
       const r = await runEvalCompare(options);
       const warn = (ids: string[], file: string) => {
         if (ids.length > 0) process.stderr.write(`aligndial: warning: ${ids.length} id(s) only in ${file}, not judged (e.g. "${ids[0]}")\n`);
       };
       warn(r.onlyA, options.a);
       warn(r.onlyB, options.b);
-      process.stdout.write(
-        `${r.outFile}: ${r.judged}/${r.total} pairs judged (errors ${r.errors}, requests ${r.requests}, cached calls ${r.cachedCalls})\n`,
-      );
-      if (r.budgetExhausted) process.stdout.write(`request budget spent: ${r.pending} pairs pending; rerun the same command to finish them\n`);
+      printResult(options.json, r, () =>
+        `${r.outFile}: ${r.judged}/${r.total} pairs judged (errors ${r.errors}, requests ${r.requests}, cached calls ${r.cachedCalls})` +
+        (r.budgetExhausted ? `\nrequest budget spent: ${r.pending} pairs pending; rerun the same command to finish them` : ''));
+      failOnJudgeErrors(r.errors, r.judged, 'pairs', r.outFile);
     });
+}
+
+/**
+ * AlignEZ's judge prompt (one turn), or FastChat's multi-turn pairwise prompt when any answer has several
+ * turns (MT-Bench), so `eval generate --bench mt-bench` → `eval compare` works without --template.
+ */
+export function defaultTemplate(pairs: readonly AnswerPair[]): string {
+  return pairs.some((p) => Array.isArray(p.a.output) && p.a.output.length > 1) ? 'pair-v2-multi-turn' : 'alignez';
 }
 
 /** Reference answers by id for the reference-guided (math) templates: MT-Bench's GPT-4 answers. */
@@ -89,7 +101,7 @@ function referencesFor(template: string, dataDir: string | undefined): Record<st
 export async function runEvalCompare(options: EvalCompareOptions): Promise<CompareAnswersResult> {
   // Read and match the answers first: input mistakes surface before any judge is set up.
   const { pairs } = matchAnswers(readAnswers(options.a), readAnswers(options.b), { aFile: options.a, bFile: options.b });
-  const template = options.template ?? 'alignez';
+  const template = options.template ?? defaultTemplate(pairs);
   const dataDir = BUILTIN_PAIR_TEMPLATES[template] ? findDataDir(options.dataDir) : requireDataDir(options.dataDir, `--template ${template}`);
   const references = referencesFor(template, dataDir);
   const judge = openEvalJudge(options.judge, options);

@@ -83,14 +83,14 @@ describe('aligndial eval generate: sampling options, samples with seeds, token i
     const { chat_template: _drop, ...rest } = JSON.parse(original);
     writeFileSync(config, JSON.stringify(rest));
     try {
-      const run = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--limit', '1', '--max-new-tokens', '2', '--out', join(tmp.dir, 'plain.jsonl')]);
+      const run = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--max-samples', '1', '--max-new-tokens', '2', '--out', join(tmp.dir, 'plain.jsonl')]);
       expect(run.code).toBe(0);
-      expect(run.stderr).toContain(`aligndial: warning: ${model} has no chat template; prompts are formatted as plain "User: … Assistant:" text.`);
-      const raw = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--raw', '--limit', '1', '--max-new-tokens', '2', '--out', join(tmp.dir, 'raw.jsonl')]);
+      expect(run.stderr).toContain(`aligndial: warning: ${model} has no chat template (no chat_template in tokenizer_config.json, no chat_template.jinja); eval generate (without --raw) formats the messages as plain "User: …" / "Assistant:" lines instead`);
+      const raw = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--raw', '--max-samples', '1', '--max-new-tokens', '2', '--out', join(tmp.dir, 'raw.jsonl')]);
       expect(raw.stderr).not.toContain('warning');
       const chat = await runCliCaptured(['generate', '--model', model, '--chat', '--prompt', 'Hi', '--max-new-tokens', '2', '--json']);
       expect(chat.code).toBe(0);
-      expect(chat.stderr).toContain(`aligndial: warning: ${model} has no chat template; --chat falls back to a plain "User: … Assistant:" format`);
+      expect(chat.stderr).toContain(`aligndial: warning: ${model} has no chat template (no chat_template in tokenizer_config.json, no chat_template.jinja); --chat formats the messages as plain "User: …" / "Assistant:" lines instead`);
     } finally {
       writeFileSync(config, original);
     }

@@ -16,9 +16,9 @@ describe('aligndial eval generate on a tiny random model', () => {
   });
   afterAll(tmp.cleanup);
 
-  it('answers the first --limit prompts, then a rerun resumes with the rest', async () => {
+  it('answers the first --max-samples prompts, then a rerun resumes with the rest', async () => {
     const out = join(tmp.dir, 'answers.jsonl');
-    const first = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--limit', '2', '--max-new-tokens', '4', '--out', out]);
+    const first = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--max-samples', '2', '--max-new-tokens', '4', '--out', out]);
     expect(first).toMatchObject({ code: 0, stdout: `${out}: 2 answers (2 new, 0 resumed)\n` });
     const two = lines(out);
     expect(two.map((r) => [r.id, r.prompt])).toEqual([['1', 'Say hello.'], ['2', 'Name a prime number.']]);
@@ -46,7 +46,7 @@ describe('aligndial eval generate on a tiny random model', () => {
 
   it.skipIf(!HAS_SHARED_DATA)('answers MT-Bench (two turns) from --bench', async () => {
     const out = join(tmp.dir, 'mt.jsonl');
-    const run = await runEvalCli(['generate', '--model', model, '--bench', 'mt-bench', '--data-dir', SHARED_DATA_DIR, '--limit', '1', '--max-new-tokens', '2', '--out', out]);
+    const run = await runEvalCli(['generate', '--model', model, '--bench', 'mt-bench', '--data-dir', SHARED_DATA_DIR, '--max-samples', '1', '--max-new-tokens', '2', '--out', out]);
     expect(run.code).toBe(0);
     const [record] = lines(out);
     expect(record.id).toBe('81');
@@ -75,14 +75,14 @@ describe('aligndial eval generate on a tiny random model', () => {
     const missing = await runEvalCli(['generate', '--model', model, '--prompts', join(tmp.dir, 'none.txt'), '--out', out]);
     expect(missing).toMatchObject({ code: 1, stderr: `aligndial: error: ${join(tmp.dir, 'none.txt')}: prompts file not found\n` });
 
-    const limit = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--limit', '0', '--out', out]);
+    const limit = await runEvalCli(['generate', '--model', model, '--prompts', prompts, '--max-samples', '0', '--out', out]);
     expect(limit.code).toBe(2);
-    expect(limit.stderr).toContain('--limit');
+    expect(limit.stderr).toContain('--max-samples');
   });
 
   it('has help with examples', async () => {
     const help = await runEvalCli(['generate', '--help']);
     expect(help.stdout).toContain('--model <dir>');
-    expect(help.stdout).toContain('aligndial eval generate --model ./my-model --bench mt-bench --out answers/mt.jsonl');
+    expect(help.stdout).toContain('aligndial eval generate --model DIR --bench mt-bench --out answers/mt.jsonl');
   });
 });

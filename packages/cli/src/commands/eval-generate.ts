@@ -12,8 +12,10 @@ import type { Command } from 'commander';
 import { UsageError } from '../cli-error.js';
 import { type ModelSession, type ModelSessionOptions, openModelSession } from '../model-session.js';
 import { addModelSessionFlags } from '../model-session-flags.js';
+import { addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
+import { warnIfNoChatTemplate } from './chat-template-warning.js';
 import { parseTurnLambda } from '../turn-lambda.js';
 import { requireDataDir } from './eval-data-dir.js';
 
@@ -24,7 +26,8 @@ import { requireDataDir } from './eval-data-dir.js';
 export interface EvalGenerateOptions extends ModelSessionOptions {
   bench?: string;
   prompts?: string;
-  limit?: number;
+  /** Answer at most the first N prompts. */
+  maxSamples?: number;
   out: string;
   maxNewTokens: number;
   temperature?: number;
@@ -40,7 +43,7 @@ export interface EvalGenerateOptions extends ModelSessionOptions {
 }
 
 export function registerEvalGenerateCommand(evalCommand: Command): void {
-  addModelSessionFlags(
+  const command = addModelSessionFlags(
     evalCommand
       .command('generate')
       .description('Answer a benchmark or a prompt file with a model; writes answers as JSONL {"id","prompt","output"} and resumes where a previous run stopped.'),
@@ -48,10 +51,10 @@ export function registerEvalGenerateCommand(evalCommand: Command): void {
     .option('--bench <name>', 'benchmark: mt-bench, alpaca-eval, arena-hard, just-eval or just-eval:SLICE (e.g. just-eval:helpfulness)')
     .option('--prompts <file>', 'prompt file: .jsonl lines {"prompt": "..." | ["turn 1", "turn 2"], "id"?: ...}, else one prompt per line')
     .requiredOption('--out <file>', 'answers file (JSONL); ids already in it are skipped')
-    .option('--limit <n>', 'answer only the first n prompts', intOption(1))
-    .option('--max-new-tokens <n>', 'tokens per answer (per turn) at most', intOption(1, 1_000_000), 512)
+    .option('--max-samples <n>', 'use at most the first N samples (prompts)', intOption(1))
+    .option('--max-new-tokens <n>', 'tokens to generate at most, per answer (per turn)', intOption(0, 1_000_000), 512)
     .option('--temperature <t>', '0 = greedy (default: generation_config.json, else 0)', numberOption(0))
-    .option('--top-k <k>', 'sample from the k most likely tokens (0 = all; default: generation_config.json)', intOption(0))
+    .option('--top-k <k>', 'sample from the k most likely tokens (0 = all) (default: generation_config.json)', intOption(0))
     .option('--top-p <p>', 'nucleus sampling mass in (0, 1] (default: generation_config.json)', numberOption(Number.MIN_VALUE, 1))
     .option('--repetition-penalty <r>', '> 1 discourages repeats (default: generation_config.json)', numberOption(Number.MIN_VALUE))
     .option('--num-samples <n>', 'answers per prompt; each is its own line, id PROMPT_ID#K, with its own seed', intOption(1, 10_000), 1)
@@ -72,17 +75,19 @@ export function registerEvalGenerateCommand(evalCommand: Command): void {
         'and turn 2 at λ = 0.3.',
         '',
         'Examples:',
-        '  aligndial eval generate --model ./my-model --bench mt-bench --out answers/mt.jsonl',
-        '  aligndial eval generate --model ./my-model --bench just-eval:helpfulness --limit 100 --out answers/base.jsonl',
-        '  aligndial eval generate --model ./my-model --prompts prompts.txt --max-new-tokens 256 --out answers/mine.jsonl',
-        '  aligndial eval generate --model ./base --adapter ./clm --lambda 1 --turn-lambda 2=0.3 --bench mt-bench --out mt-l1-t2-0.3.jsonl',
-        '  aligndial eval generate --model ./my-model --prompts p.txt --temperature 0.7 --top-p 0.9 --num-samples 4 --out samples.jsonl',
+        '  aligndial eval generate --model DIR --bench mt-bench --out answers/mt.jsonl',
+        '  aligndial eval generate --model DIR --bench just-eval:helpfulness --max-samples 100 --out answers/base.jsonl',
+        '  aligndial eval generate --model DIR --prompts prompts.txt --max-new-tokens 256 --out answers/mine.jsonl',
+        '  aligndial eval generate --model DIR --adapter ./clm --lambda 1 --turn-lambda 2=0.3 --bench mt-bench --out mt-l1-t2-0.3.jsonl',
+        '  aligndial eval generate --model DIR --prompts p.txt --temperature 0.7 --top-p 0.9 --num-samples 4 --out samples.jsonl',
       ].join('\n'),
     )
-    .action(async (options: EvalGenerateOptions) => {
+    .action(async (options: EvalGenerateOptions & { json?: boolean }) => {
       const result = await runEvalGenerate(options, process.stderr);
-      process.stdout.write(`${result.outFile}: ${result.total} answers (${result.generated} new, ${result.resumed} resumed)\n`);
+      printResult(options.json, result, (r) => `${r.outFile}: ${r.total} answers (${r.generated} new, ${r.resumed} resumed)`);
     });
+  addJsonFlag(command);
+  addDeprecatedFlag(command, { old: '--limit', replacement: '--max-samples' });
 }
 
 function loadPrompts(options: EvalGenerateOptions): PromptItem[] {
@@ -102,19 +107,14 @@ async function openCheckedSession(options: EvalGenerateOptions, turnLambda: Map<
     session.dispose();
     throw new UsageError('--turn-lambda needs a model with λ: give --adapter DIR (a CLM) or --aligned-model DIR (DeRa)');
   }
-  if (!options.raw && !session.tokenizer.hasChatTemplate) {
-    stderr.write(
-      `aligndial: warning: ${options.model} has no chat template; prompts are formatted as plain "User: … Assistant:" text. ` +
-        'Use --raw to feed single-turn prompts as plain text to a base model.\n',
-    );
-  }
+  if (!options.raw) warnIfNoChatTemplate(session.tokenizer, options.model, 'eval generate (without --raw)', stderr);
   return session;
 }
 
 /** `aligndial eval generate`: answers the prompts not yet in `--out`, one at a time, with a progress bar. */
 export async function runEvalGenerate(options: EvalGenerateOptions, stderr: NodeJS.WritableStream = process.stderr): Promise<GenerateAnswersResult> {
   const all = loadPrompts(options);
-  const items = options.limit === undefined ? all : all.slice(0, options.limit);
+  const items = options.maxSamples === undefined ? all : all.slice(0, options.maxSamples);
   if (options.raw && items.some((item) => typeof item.prompt !== 'string')) {
     throw new UsageError('--raw works with single-turn prompts only; these prompts have several turns');
   }
@@ -124,8 +124,9 @@ export async function runEvalGenerate(options: EvalGenerateOptions, stderr: Node
   const ids = items.flatMap((item) => (numSamples === 1 ? [item.id] : Array.from({ length: numSamples }, (_, k) => `${item.id}#${k}`)));
   const resumed = ids.filter((id) => already.has(id)).length;
 
-  // The model is loaded on the first prompt that needs an answer, so a finished file costs nothing.
-  let session: ModelSession | undefined;
+  // The model is loaded only when a prompt needs an answer (a finished file costs nothing), and before the
+  // progress bar, so a bad --model or --adapter prints its error alone.
+  let session: ModelSession | undefined = resumed < ids.length ? await openCheckedSession(options, turnLambda, stderr) : undefined;
   const generator: Generator = async (prompt, context) => {
     session ??= await openCheckedSession(options, turnLambda, stderr);
     const input: string | ChatMessage[] = typeof prompt !== 'string' ? prompt : options.raw ? prompt : [{ role: 'user', content: prompt }];
@@ -146,7 +147,7 @@ export async function runEvalGenerate(options: EvalGenerateOptions, stderr: Node
   };
 
   const progress = createProgress('generate', ids.length);
-  progress.update(resumed);
+  if (resumed > 0) progress.update(resumed);
   try {
     return await generateAnswers({
       prompts: items,

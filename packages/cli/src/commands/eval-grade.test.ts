@@ -31,7 +31,8 @@ describe.skipIf(!HAS_SHARED_DATA)('aligndial eval grade (MT-Bench) against an Op
         const request = JSON.parse(body);
         const user = request.messages.find((m: { role: string }) => m.role === 'user')?.content ?? '';
         seen.push({ auth: req.headers.authorization, model: request.model, user });
-        const content = `Fine.\nRating: [[${user.includes('T2') ? 5 : 8}]]`;
+        // The judge model "broken" never gives a rating.
+        const content = request.model === 'broken' ? 'I would rather not say.' : `Fine.\nRating: [[${user.includes('T2') ? 5 : 8}]]`;
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: request.model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] }));
       });
@@ -69,6 +70,15 @@ describe.skipIf(!HAS_SHARED_DATA)('aligndial eval grade (MT-Bench) against an Op
 
     const again = await runEvalCli(['grade', '--answers', answers, '--judge', `openai:judge-model@${url}`, '--data-dir', SHARED_DATA_DIR, '--out', out]);
     expect(again.stdout).toBe(`${out}: 4/4 turns graded (errors 0, requests 0, cached calls 4)\n`);
+  });
+
+  it('exits 1 with a one-line error when the judge gives no rating, after writing the grades', async () => {
+    const out = join(tmp.dir, 'broken.jsonl');
+    const run = await runEvalCli(['grade', '--answers', answers, '--judge', `openai:broken@${url}`, '--data-dir', SHARED_DATA_DIR, '--out', out, '--no-cache']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(new RegExp(`^${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: 4/4 turns graded \\(errors 4, `));
+    expect(run.stderr.split('\n')[0]).toBe(`aligndial: error: 4 of 4 turns got no usable verdict from the judge (all of them); each has an "error" field in ${out}`);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses rule judges and non-benchmark answers with one-line errors', async () => {

@@ -2,8 +2,10 @@ import type { BackendName } from '@aligndial/core';
 import { type GradeAnswersResult, gradeAnswers, readAnswers } from '@aligndial/eval';
 import type { Command } from 'commander';
 import { UsageError } from '../cli-error.js';
+import { addBackendFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
+import { failOnJudgeErrors } from './eval-judge-errors.js';
 import { requireDataDir } from './eval-data-dir.js';
 import { openEvalJudge } from './eval-judge.js';
 
@@ -22,7 +24,7 @@ export interface EvalGradeOptions {
 }
 
 export function registerEvalGradeCommand(evalCommand: Command): void {
-  evalCommand
+  const command = evalCommand
     .command('grade')
     .description('Grade each answer turn 1–10 with a model judge, MT-Bench style (FastChat single-answer prompts, reference-guided for math, reasoning and coding).')
     .requiredOption('--answers <file>', 'answers to a benchmark (JSONL from eval generate --bench mt-bench)')
@@ -33,8 +35,10 @@ export function registerEvalGradeCommand(evalCommand: Command): void {
     .option('--budget <n>', 'most judge requests this run may send; rerun to finish', intOption(1))
     .option('--cache <file>', 'judgment cache (default: <out>.cache.jsonl)')
     .option('--no-cache', 'do not read or write a judgment cache')
-    .option('--data-dir <dir>', 'data folder with mt_bench/ (questions, reference answers, judge prompts; default: ../shared/data)')
-    .option('--backend <name>', 'backend of a local:DIR judge: auto | node-gpu | node | wasm | cpu')
+    .option('--data-dir <dir>', 'data folder with mt_bench/ (questions, reference answers, judge prompts; default: ../shared/data)');
+  addBackendFlag(command);
+  addJsonFlag(command);
+  command
     .addHelpText(
       'after',
       [
@@ -42,15 +46,17 @@ export function registerEvalGradeCommand(evalCommand: Command): void {
         'Summarise the grades with `aligndial eval report --judgments GRADES` (mean per turn and category).',
         '',
         'Examples:',
-        '  aligndial eval generate --model ./my-model --bench mt-bench --out mt.jsonl',
+        '  aligndial eval generate --model DIR --bench mt-bench --out mt.jsonl',
         '  aligndial eval grade --answers mt.jsonl --judge openai:gpt-4o --out mt.grades.jsonl',
         '  aligndial eval report --judgments mt.grades.jsonl',
       ].join('\n'),
     )
-    .action(async (options: EvalGradeOptions) => {
+    .action(async (options: EvalGradeOptions & { json?: boolean }) => {
       const r = await runEvalGrade(options);
-      process.stdout.write(`${r.outFile}: ${r.graded}/${r.total} turns graded (errors ${r.errors}, requests ${r.requests}, cached calls ${r.cachedCalls})\n`);
-      if (r.budgetExhausted) process.stdout.write(`request budget spent: ${r.pending} turns pending; rerun the same command to finish them\n`);
+      printResult(options.json, r, () =>
+        `${r.outFile}: ${r.graded}/${r.total} turns graded (errors ${r.errors}, requests ${r.requests}, cached calls ${r.cachedCalls})` +
+        (r.budgetExhausted ? `\nrequest budget spent: ${r.pending} turns pending; rerun the same command to finish them` : ''));
+      failOnJudgeErrors(r.errors, r.graded, 'turns', r.outFile);
     });
 }
 

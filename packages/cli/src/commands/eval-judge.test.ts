@@ -25,7 +25,6 @@ describe('aligndial eval compare with a local:DIR judge (tiny random model, end 
   it('judges every pair, counts unparsable verdicts as errors, and serves a rerun from the cache', async () => {
     const out = join(tmp.dir, 'j.jsonl');
     const run = await runEvalCli(['compare', '--a', a, '--b', b, '--judge', `local:${model}`, '--out', out]);
-    expect(run.code).toBe(0);
     const records = lines(out);
     expect(records.map((r) => r.id)).toEqual(['1', '2']);
     for (const r of records) {
@@ -34,6 +33,8 @@ describe('aligndial eval compare with a local:DIR judge (tiny random model, end 
       expect(r.calls[0].cached).toBe(false);
     }
     const errors = records.filter((r) => r.verdict === 'error').length;
+    // A tiny random judge may give no verdict: the file is still written, and the run then exits 1.
+    expect(run.code).toBe(errors > 0 ? 1 : 0);
     const requests = records.reduce((sum, r) => sum + (r.verdict === 'error' || r.calls[0].firstRaw !== undefined ? 2 : 1), 0);
     expect(run.stdout).toBe(`${out}: 2/2 pairs judged (errors ${errors}, requests ${requests}, cached calls 0)\n`);
 

@@ -9,7 +9,7 @@ describe.skipIf(!HAS_SHARED_DATA)('aligndial eval reference', () => {
 
   it("writes AlpacaEval's baseline outputs as an answers file; refuses a benchmark without references", async () => {
     const out = join(tmp.dir, 'ae-ref.jsonl');
-    const run = await runEvalCli(['reference', '--bench', 'alpaca-eval', '--data-dir', SHARED_DATA_DIR, '--limit', '3', '--out', out]);
+    const run = await runEvalCli(['reference', '--bench', 'alpaca-eval', '--data-dir', SHARED_DATA_DIR, '--max-samples', '3', '--out', out]);
     expect(run).toMatchObject({ code: 0, stdout: `${out}: 3 reference answers\n` });
     const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((r) => r.id)).toEqual(['0', '1', '2']);
@@ -24,7 +24,7 @@ describe.skipIf(!HAS_SHARED_DATA)('aligndial eval reference', () => {
     const from = join(tmp.dir, 'gpt-4-0314.jsonl');
     writeFileSync(from, questions.map((q, i) => JSON.stringify({ question_id: q.uid, model_id: 'gpt-4-0314', choices: [{ index: 0, turns: [{ content: `answer ${i}` }] }] })).join('\n'));
     const out = join(tmp.dir, 'ah-baseline.jsonl');
-    const run = await runEvalCli(['reference', '--bench', 'arena-hard', '--from', from, '--limit', '3', '--data-dir', SHARED_DATA_DIR, '--out', out]);
+    const run = await runEvalCli(['reference', '--bench', 'arena-hard', '--from', from, '--max-samples', '3', '--data-dir', SHARED_DATA_DIR, '--out', out]);
     expect(run).toMatchObject({ code: 0, stdout: `${out}: 3 reference answers\n` });
     const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((r) => [r.id, r.prompt, r.output])).toEqual(questions.map((q, i) => [q.uid, q.prompt, `answer ${i}`]));

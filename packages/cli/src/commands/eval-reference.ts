@@ -1,4 +1,5 @@
 import { importAnswers, loadBench, writeReferenceAnswers } from '@aligndial/eval';
+import { FLAG_VOCABULARY, addDeprecatedFlag, printResult } from '../flag-vocabulary.js';
 import type { Command } from 'commander';
 import { intOption } from '../option-parsers.js';
 import { requireDataDir } from './eval-data-dir.js';
@@ -14,7 +15,7 @@ export interface EvalReferenceOptions {
 }
 
 export function registerEvalReferenceCommand(evalCommand: Command): void {
-  evalCommand
+  const command = evalCommand
     .command('reference')
     .description(
       "Write a baseline answers file to compare against: a benchmark's shipped reference outputs (AlpacaEval 2's baseline, just-eval's references), or with --from another tool's answers (Arena-Hard's gpt-4-0314 answers from arena-hard-auto).",
@@ -22,7 +23,8 @@ export function registerEvalReferenceCommand(evalCommand: Command): void {
     .requiredOption('--bench <name>', 'alpaca-eval or just-eval[:SLICE] (shipped references); with --from any benchmark, e.g. arena-hard')
     .option('--from <file>', "answers in arena-hard-auto's or FastChat's format (question_id/uid + choices[0].turns or messages), matched to the benchmark's prompts")
     .requiredOption('--out <file>', 'answers file to write (JSONL {"id","prompt","output"})')
-    .option('--limit <n>', 'only the first n prompts', intOption(1))
+    .option('--max-samples <n>', 'use at most the first N samples (prompts)', intOption(1))
+    .option('--json', FLAG_VOCABULARY['--json'])
     .option('--data-dir <dir>', 'benchmark data folder (default: ../shared/data)')
     .addHelpText(
       'after',
@@ -33,10 +35,11 @@ export function registerEvalReferenceCommand(evalCommand: Command): void {
         '  aligndial eval reference --bench arena-hard --from arena-hard-auto/data/arena-hard-v0.1/model_answer/gpt-4-0314.jsonl --out answers/gpt-4-0314.arena-hard.jsonl',
       ].join('\n'),
     )
-    .action((options: EvalReferenceOptions) => {
-      const n = runEvalReference(options);
-      process.stdout.write(`${options.out}: ${n} reference answers\n`);
+    .action((options: Omit<EvalReferenceOptions, 'limit'> & { maxSamples?: number; json?: boolean }) => {
+      const n = runEvalReference({ ...options, limit: options.maxSamples });
+      printResult(options.json, { out: options.out, answers: n }, (r) => `${r.out}: ${r.answers} reference answers`);
     });
+  addDeprecatedFlag(command, { old: '--limit', replacement: '--max-samples' });
 }
 
 /** `aligndial eval reference`: the benchmark's reference outputs, or another tool's answers, as an answers file. */

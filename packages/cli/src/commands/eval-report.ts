@@ -10,6 +10,7 @@ import {
   reportJudgments,
 } from '@aligndial/eval';
 import type { Command } from 'commander';
+import { addJsonFlag } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 
 /** Options of `aligndial eval report`. */
@@ -25,13 +26,14 @@ export interface EvalReportOptions {
 export type EvalReport = { kind: 'judgments'; report: JudgmentReport } | { kind: 'grades'; report: GradeSummary & { file: string } };
 
 export function registerEvalReportCommand(evalCommand: Command): void {
-  evalCommand
+  const command = evalCommand
     .command('report')
     .description('Summarise a judgments file (W/L/T %, Net Win Δ with 95% CI, win rate, LC win rate) or a grades file (MT-Bench means per turn and category).')
     .requiredOption('--judgments <file>', 'judgments (from eval compare) or grades (from eval grade); told apart by content')
-    .option('--json', 'print one JSON object instead of Markdown (rates in percent)')
     .option('--seed <s>', 'bootstrap seed for the 95% intervals', intOption(0, 2 ** 32 - 1), 0)
-    .option('--instruction-difficulty <csv>', "AlpacaEval's instruction_difficulty.csv (index,difficulty): adds the difficulty term to the LC win rate's GLM")
+    .option('--instruction-difficulty <csv>', "AlpacaEval's instruction_difficulty.csv (index,difficulty): adds the difficulty term to the LC win rate's GLM");
+  addJsonFlag(command);
+  command
     .addHelpText(
       'after',
       [

@@ -1,5 +1,6 @@
 import { type RelativeImprovementReport, relativeImprovementFromFiles } from '@aligndial/eval';
 import type { Command } from 'commander';
+import { addJsonFlag } from '../flag-vocabulary.js';
 
 /** Options of `aligndial eval ri`. */
 export interface EvalRiOptions {
@@ -9,17 +10,19 @@ export interface EvalRiOptions {
 }
 
 export function registerEvalRiCommand(evalCommand: Command): void {
-  evalCommand
+  const command = evalCommand
     .command('ri')
     .description('Relative Improvement RI = Δ(ours vs base) / Δ(aligned vs base) × 100 (AlignEZ Sec. 4), from two judgments files.')
     .requiredOption('--ours <file>', 'judgments of ours (A) vs the base model (B)')
-    .requiredOption('--aligned <file>', 'judgments of the fully aligned model (A) vs the same base (B)')
-    .option('--json', 'print {"ri":..,"oursNetWin":..,"alignedNetWin":..}, or {"ri":null,"reason":..} when undefined')
+    .requiredOption('--aligned <file>', 'judgments of the fully aligned model (A) vs the same base (B)');
+  addJsonFlag(command);
+  command
     .addHelpText(
       'after',
       [
         '',
         'RI is undefined (null) when the aligned model does not beat the base (its Net Win Δ ≤ 0).',
+        'With --json: {"ri", "oursNetWin", "alignedNetWin"}, or {"ri": null, "reason", …} when undefined.',
         '',
         'Example:',
         '  aligndial eval ri --ours ours-vs-base.jsonl --aligned dpo-vs-base.jsonl --json',

@@ -1,6 +1,7 @@
 import { EvalInputError, type SweepReportResult, sweepReport } from '@aligndial/eval';
 import type { Command } from 'commander';
 import { UsageError } from '../cli-error.js';
+import { addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
 
 /** Options of `aligndial eval sweep`. */
@@ -13,13 +14,15 @@ export interface EvalSweepOptions {
 }
 
 export function registerEvalSweepCommand(evalCommand: Command): void {
-  evalCommand
+  const command = evalCommand
     .command('sweep')
     .description('Tabulate and plot W %, L % and Net Win Δ against λ from one judgments file per λ (SVG and PNG).')
     .requiredOption('--runs <lambda=file...>', 'one LAMBDA=FILE per λ, each judging the model at that λ against the same baseline')
     .requiredOption('--out <prefix>', 'writes PREFIX.svg and PREFIX.png')
     .option('--title <text>', 'chart title')
-    .option('--seed <s>', 'bootstrap seed for the Δ 95% intervals', intOption(0, 2 ** 32 - 1), 0)
+    .option('--seed <s>', 'bootstrap seed for the Δ 95% intervals', intOption(0, 2 ** 32 - 1), 0);
+  addJsonFlag(command);
+  command
     .addHelpText(
       'after',
       [
@@ -28,9 +31,9 @@ export function registerEvalSweepCommand(evalCommand: Command): void {
         '  aligndial eval sweep --runs 0=l0.jsonl 0.5=l05.jsonl 1=l1.jsonl --out plots/sweep --title "DPO-7B, λ sweep"',
       ].join('\n'),
     )
-    .action(async (options: EvalSweepOptions) => {
+    .action(async (options: EvalSweepOptions & { json?: boolean }) => {
       const r = await runEvalSweep(options);
-      process.stdout.write(`${r.markdown}\nwrote ${r.svgFile} and ${r.pngFile}\n`);
+      printResult(options.json, r, () => `${r.markdown}\nwrote ${r.svgFile} and ${r.pngFile}`);
     });
 }
 

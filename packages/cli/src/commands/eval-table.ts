@@ -1,4 +1,5 @@
 import { type WrittenResultsTable, readInstructionDifficulty, writeResultsTable } from '@aligndial/eval';
+import { FLAG_VOCABULARY } from '../flag-vocabulary.js';
 import type { Command } from 'commander';
 import { intOption } from '../option-parsers.js';
 
@@ -23,7 +24,7 @@ export function registerEvalTableCommand(evalCommand: Command): void {
     .option('--title <text>', 'chart title')
     .option('--seed <s>', 'bootstrap seed for the 95% intervals', intOption(0, 2 ** 32 - 1), 0)
     .option('--instruction-difficulty <csv>', "AlpacaEval's instruction_difficulty.csv, for the LC win rate's difficulty term")
-    .option('--json', 'print the table as one JSON object instead of Markdown')
+    .option('--json', `${FLAG_VOCABULARY['--json']} (the table, instead of Markdown)`)
     .addHelpText(
       'after',
       [

@@ -7,6 +7,7 @@ import { parseMethods } from '../experiment/methods.js';
 import { loadReward } from '../experiment/reward-function.js';
 import { type ExperimentResult, runExperiment, writeResults } from '../experiment/run-experiment.js';
 import { readPromptFile, storyOpenings } from '../experiment/story-prompts.js';
+import { FLAG_VOCABULARY, addDeprecatedFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { type Progress, createProgress } from '../progress.js';
 
@@ -24,9 +25,9 @@ export interface ExperimentCommandOptions {
   samples: number;
   maxNewTokens: number;
   temperature: number;
-  beta: number[];
-  lr: number[];
-  epochs: number[];
+  betaGrid: number[];
+  lrGrid: number[];
+  epochsGrid: number[];
   selectionHoldout: number;
   batchSize: number;
   warmupRatio: number;
@@ -49,7 +50,7 @@ const list = (parse: (v: string) => number) => (value: string) => value.split(',
 
 export function registerExperimentCommand(program: Command): void {
   const experiment = program.command('experiment').description('Controlled experiments that measure alignment methods on a real checkpoint.');
-  experiment
+  const command = experiment
     .command('controlled')
     .description(
       'Controlled alignment experiment (like the DPO paper\'s controlled sentiment): preference pairs from the model\'s own samples scored by a programmatic reward, ' +
@@ -61,17 +62,17 @@ export function registerExperimentCommand(program: Command): void {
     .option('--lambdas <list>', 'dial values for CLM (λ) and AlignEZ (α)', list(numberOption()), [0, 0.5, 1, 1.5, 2])
     .option('--reward <spec>', 'lexicon (built-in sentiment word counts: positive − negative) or a JS module exporting (continuation, prompt) => number', 'lexicon')
     .option('--prompts <file>', 'prompts (.jsonl with "prompt", or one per line); default: 144 built-in story openings')
-    .option('--eval-prompts <n>', 'prompts held out for evaluation (never trained or selected on)', intOption(1), 30)
+    .option('--eval-prompts <n>', 'prompts held out for evaluation (never trained or selected on)', intOption(1, 10_000), 30)
     .option('--train-prompts <n>', 'use at most this many of the remaining prompts for pairs (one pair each unless all its samples tie)', intOption(2), 90)
     .option('--pair-samples <n>', 'samples per training prompt; the best and worst by reward form its pair', intOption(2, 1024), 8)
     .option('--samples <n>', 'seeded samples per evaluation prompt', intOption(1, 1024), 8)
-    .option('--max-new-tokens <n>', 'tokens per sample', intOption(1, 4096), 48)
-    .option('--temperature <t>', 'sampling temperature (pairs and evaluation)', numberOption(Number.MIN_VALUE), 1)
-    .option('--beta <list>', 'DPO β values to choose from', list(numberOption(Number.MIN_VALUE)), [0.1, 0.5])
-    .option('--lr <list>', 'learning rates to choose from', list(numberOption(Number.MIN_VALUE)), [1e-4, 1e-3, 5e-3])
-    .option('--epochs <list>', 'epoch counts to choose from (one run per β × lr, evaluated after each)', list(intOption(1, 10_000)), [2, 5])
+    .option('--max-new-tokens <n>', 'tokens to generate at most, per sample', intOption(0, 1_000_000), 48)
+    .option('--temperature <t>', '0 = greedy; sampling temperature of pairs and evaluation', numberOption(0), 1)
+    .option('--beta-grid <list>', 'DPO β values to choose from', list(numberOption(Number.MIN_VALUE)), [0.1, 0.5])
+    .option('--lr-grid <list>', 'learning rates to choose from', list(numberOption(Number.MIN_VALUE)), [1e-4, 1e-3, 5e-3])
+    .option('--epochs-grid <list>', 'epoch counts to choose from (one run per β × lr, evaluated after each)', list(intOption(1, 10_000)), [2, 5])
     .option('--selection-holdout <f>', 'fraction of the training pairs held out to choose β, lr and epochs (by held-out DPO loss)', numberOption(0, 0.9), 0.2)
-    .option('--batch-size <n>', 'pairs per DPO step', intOption(1, 4096), 4)
+    .option('--batch-size <n>', 'pairs per DPO step', intOption(1, 100_000), 4)
     .option('--warmup-ratio <f>', 'linear warm-up as a fraction of the longest run; constant learning rate after it', numberOption(0, 1), 0.1)
     .option('--max-grad-norm <n>', 'clip the global gradient norm (0: no clipping)', numberOption(0), 1)
     .option('--copy-layer <i>', 'base layer that CLM\'s added layers copy (paper: 0)', intOption(0), 0)
@@ -79,9 +80,9 @@ export function registerExperimentCommand(program: Command): void {
     .option('--alignez-layers <n>', 'AlignEZ: layers to edit', intOption(1), 5)
     .option('--alignez-k <n>', 'AlignEZ: nearest training prompts per prompt', intOption(1), 10)
     .option('--sampling-batch-size <n>', 'rows per sampling batch (memory only: results do not depend on it)', intOption(1, 4096), 128)
-    .option('--seed <s>', 'seed of the prompt split, the samples and the training order', intOption(0, 2 ** 31), 0)
-    .addOption(new Option('--backend <name>', 'tensor backend').choices(['auto', ...BACKEND_NAMES]))
-    .option('--json', 'print results.json to stdout instead of the table')
+    .option('--seed <s>', 'seed of the prompt split, the samples and the training order', intOption(0, 2 ** 32 - 1), 0)
+    .addOption(new Option('--backend <name>', FLAG_VOCABULARY['--backend']).choices(['auto', ...BACKEND_NAMES]))
+    .option('--json', `${FLAG_VOCABULARY['--json']} (results.json instead of the table)`)
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -95,6 +96,9 @@ export function registerExperimentCommand(program: Command): void {
       const result = await runExperimentCommand(options);
       process.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${experimentTable(result)}\nFiles in ${options.out}/ (results.json, table.md, plot.svg, samples.jsonl, pairs.jsonl)\n`);
     });
+  addDeprecatedFlag(command, { old: '--beta', replacement: '--beta-grid' });
+  addDeprecatedFlag(command, { old: '--lr', replacement: '--lr-grid' });
+  addDeprecatedFlag(command, { old: '--epochs', replacement: '--epochs-grid' });
 }
 
 /** `aligndial experiment controlled`: resolves the flags, runs, writes results, table and plot. */
@@ -126,7 +130,7 @@ export async function runExperimentCommand(options: ExperimentCommandOptions, st
       samples: options.samples,
       maxNewTokens: options.maxNewTokens,
       temperature: options.temperature,
-      grid: { betas: options.beta, learningRates: options.lr, epochs: options.epochs },
+      grid: { betas: options.betaGrid, learningRates: options.lrGrid, epochs: options.epochsGrid },
       selectionHoldout: options.selectionHoldout,
       settings: {
         batchSize: options.batchSize,

@@ -2,7 +2,9 @@ import { type WeightsChoice, type BackendName, type ChatMessage, type GenerateRe
 import type { Command } from 'commander';
 import { openModelSession } from '../model-session.js';
 import { addModelSessionFlags } from '../model-session-flags.js';
+import { addJsonFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
+import { warnIfNoChatTemplate } from './chat-template-warning.js';
 
 export interface GenerateCommandOptions {
   model: string;
@@ -39,7 +41,7 @@ export interface GenerateJson {
 }
 
 export function registerGenerateCommand(program: Command): void {
-  addModelSessionFlags(
+  const command = addModelSessionFlags(
     program.command('generate').description('Generate text with a Hugging Face model directory (Llama, Qwen2, Mistral).'),
   )
     .requiredOption('--prompt <text>', 'the prompt (with --chat: the user message)')
@@ -51,11 +53,16 @@ export function registerGenerateCommand(program: Command): void {
     .option('--top-p <p>', 'nucleus sampling mass in (0, 1]', numberOption(Number.MIN_VALUE, 1))
     .option('--repetition-penalty <r>', '> 1 discourages repeats', numberOption(Number.MIN_VALUE))
     .option('--seed <s>', 'sampling seed', intOption(0, 2 ** 32 - 1), 0)
-    .option('--stop <text...>', 'stop when the text contains one of these strings')
-    .option('--json', 'print one JSON object (promptIds, ids, text, backend, tokensPerSecond) instead of streaming text')
+    .option('--stop <text...>', 'stop when the text contains one of these strings');
+  addJsonFlag(command);
+  command
     .addHelpText(
       'after',
-      '\nExamples:\n  aligndial generate --model ./my-model --prompt "Once upon a time" --max-new-tokens 64\n  aligndial generate --model ./chat-model --chat --prompt "What is 2+3?" --temperature 0 --json',
+      '\nWith --json: {promptIds, ids, text, finishReason, backend, tokensPerSecond, prefillSeconds, decodeSeconds}; without it the text streams.',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  aligndial generate --model DIR --prompt "Once upon a time" --max-new-tokens 64\n  aligndial generate --model DIR --chat --prompt "What is 2+3?" --temperature 0 --json',
     )
     .action(async (options: GenerateCommandOptions) => {
       await runGenerate(options);
@@ -65,9 +72,7 @@ export function registerGenerateCommand(program: Command): void {
 export async function runGenerate(options: GenerateCommandOptions, out: NodeJS.WritableStream = process.stdout): Promise<GenerateJson> {
   const session = await openModelSession(options);
   const { defaults, backend } = session;
-  if (options.chat && !session.tokenizer.hasChatTemplate) {
-    process.stderr.write(`aligndial: warning: ${options.model} has no chat template; --chat falls back to a plain "User: … Assistant:" format\n`);
-  }
+  if (options.chat) warnIfNoChatTemplate(session.tokenizer, options.model, '--chat');
   const weightStorage = session.model.weightStorage;
   const prompt: string | ChatMessage[] = options.chat
     ? [...(options.system ? [{ role: 'system', content: options.system }] : []), { role: 'user', content: options.prompt }]

@@ -144,7 +144,18 @@ export function trainingProgress(label: string, referenceLabel: string) {
   };
 }
 
-/** The one-line JSON summary that `dpo train` and `clm train` print when they are done. */
+/** What `dpo train` and `clm train` print when they are done, in words (`--json` prints the summary object). */
+export function formatTrainSummary(s: DpoTrainSummary): string {
+  const metric = (name: string, digits = 4) => (typeof s.final[name] === 'number' ? s.final[name].toFixed(digits) : '-');
+  return [
+    `trained ${s.steps} steps on ${s.trainPairs} pairs${s.resumedFrom ? ` (resumed from ${s.resumedFrom})` : ''}: loss ${metric('loss')}, reward accuracy ${metric('rewards/accuracies', 2)}, margin ${metric('rewards/margins')}`,
+    `${s.trainableParameters} trainable parameters; ${s.out} (metrics in ${s.metricsFile}); ${s.seconds} s`,
+    ...(s.eval ? [`eval on ${s.evalPairs} pairs: loss ${s.eval.loss?.toFixed(4) ?? '-'}, reward accuracy ${s.eval['rewards/accuracies']?.toFixed(2) ?? '-'}`] : []),
+    ...(s.skippedRows || s.truncatedPairs ? [`${s.skippedRows} invalid rows skipped, ${s.truncatedPairs} pairs truncated`] : []),
+  ].join('\n');
+}
+
+/** The summary that `dpo train` and `clm train` return (and print with --json). */
 export function trainSummary(
   out: string,
   result: DpoTrainResult,

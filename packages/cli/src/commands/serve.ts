@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type ModelSession, type ModelSessionOptions, openModelSession } from '../model-session.js';
 import { addModelSessionFlags } from '../model-session-flags.js';
+import { addDeprecatedFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { type RunningServer, startServer } from '../serve/server.js';
 import type { RequestRecord } from '../serve/types.js';
@@ -13,7 +14,8 @@ export interface ServeCommandOptions extends ModelSessionOptions {
   apiKey?: string;
   modelName?: string;
   maxQueue: number;
-  maxTokens: number;
+  /** Most tokens one request may generate (`--max-new-tokens`; OpenAI's `max_tokens` asks for at most this). */
+  maxNewTokens: number;
   maxBodyBytes: number;
   shutdownGrace: number;
   /** Browser origins allowed to call the API (`--allow-origin`, repeatable or comma-separated). */
@@ -30,9 +32,9 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address>', 'interface to listen on (0.0.0.0 = every interface; then set --api-key)', '127.0.0.1')
     .option('--port <n>', 'TCP port (0 = any free port)', intOption(0, 65535), 8000)
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" on /v1/* (env ALIGNDIAL_API_KEY)')
-    .option('--model-name <id>', 'the model id clients send (default: the model directory name)')
+    .option('--model-name <id>', 'the model id clients send; "default" is always accepted too (default: the model directory name)')
     .option('--max-queue <n>', 'requests that may wait behind the running one; more get HTTP 429', intOption(0, 100_000), 16)
-    .option('--max-tokens <n>', 'most completion tokens one request may ask for', intOption(1, 1_000_000), 1024)
+    .option('--max-new-tokens <n>', 'tokens to generate at most, per request (its max_tokens may ask for fewer)', intOption(0, 1_000_000), 1024)
     .option('--max-body-bytes <n>', 'largest request body; larger gets HTTP 413', intOption(1024), 1024 * 1024)
     .option('--shutdown-grace <seconds>', 'on Ctrl-C/SIGTERM, how long the running answer may finish', numberOption(0), 10)
     .option(
@@ -44,6 +46,7 @@ export function registerServeCommand(program: Command): void {
     .option('--quiet', 'do not log requests');
   // The lead's session flags may define the steering defaults already; add them only if not.
   const has = (flag: string) => command.options.some((o) => o.long === flag);
+  addDeprecatedFlag(command, { old: '--max-tokens', replacement: '--max-new-tokens' });
   if (!has('--lambda')) command.option('--lambda <λ>', 'λ for requests that send none (0 base, 1 aligned, > 1 extrapolate; needs --adapter or --aligned-model)', numberOption());
   if (!has('--edit-strength')) command.option('--edit-strength <s>', 'AlignEZ strength for requests that send none (needs AlignEZ edits)', numberOption());
   command
@@ -52,11 +55,14 @@ export function registerServeCommand(program: Command): void {
       [
         '',
         'Requests take OpenAI\'s fields plus `lambda` (also `vllm_xargs.lambda`) and `alignez: {enabled, strength}`.',
+        'Like OpenAI, a request without `temperature` samples: it uses generation_config.json\'s temperature, else 1',
+        '(`aligndial generate` is greedy by default); send "temperature": 0 for greedy answers.',
         '',
         'Examples:',
-        '  aligndial serve --model ./my-model --port 8000',
+        '  aligndial clm train --model DIR --data prefs.jsonl --out ./adapter',
+        '  aligndial serve --model DIR --adapter ./adapter --port 8000',
         '  curl -s localhost:8000/v1/chat/completions -H "Content-Type: application/json" \\',
-        '    -d \'{"model":"my-model","messages":[{"role":"user","content":"Hi"}],"lambda":1.5,"max_tokens":64}\'',
+        '    -d \'{"model":"default","messages":[{"role":"user","content":"Hi"}],"lambda":1.5,"max_tokens":64}\'',
         '  open http://127.0.0.1:8000/ for the λ-slider chat',
       ].join('\n'),
     )
@@ -88,7 +94,7 @@ export async function runServe(
       port: options.port,
       apiKey: options.apiKey ?? (process.env.ALIGNDIAL_API_KEY || undefined),
       maxQueue: options.maxQueue,
-      maxTokens: options.maxTokens,
+      maxTokens: options.maxNewTokens,
       maxBodyBytes: options.maxBodyBytes,
       allowOrigins: options.allowOrigin,
       requestTimeoutMs: (options.requestTimeout ?? 30) * 1000,

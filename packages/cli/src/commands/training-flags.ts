@@ -1,6 +1,7 @@
 import { type PreferenceLossType, PREFERENCE_LOSS_TYPES } from '@aligndial/dpo';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { addEngineFlags } from '../engine-flags.js';
+import { addBackendFlag, addJsonFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
 
 /** One flag of preference training: its commander spelling, help, parser, default and allowed values. */
@@ -45,9 +46,9 @@ export const PREFERENCE_TRAINING_FLAGS: readonly TrainingFlag[] = [
   { flags: '--max-steps <n>', description: 'stop after this many optimizer steps (overrides --epochs)', parse: intOption(1) },
   { flags: '--batch-size <n>', description: 'pairs per micro-batch', parse: intOption(1, 100_000), default: 4 },
   { flags: '--grad-accum <n>', description: 'micro-batches per optimizer step', parse: intOption(1, 100_000), default: 1 },
-  { flags: '--max-length <l>', description: 'longest prompt + completion in tokens (default min(1024, model max positions))', parse: intOption(2) },
+  { flags: '--max-length <l>', description: 'longest sequence in tokens: prompt + completion (default min(1024, model max positions))', parse: intOption(2) },
   { flags: '--max-prompt-length <l>', description: 'prompt token budget under truncation (default max-length/2)', parse: intOption(1) },
-  { flags: '--max-samples <n>', description: 'use the first N valid rows', parse: intOption(1) },
+  { flags: '--max-samples <n>', description: 'use at most the first N samples (valid rows)', parse: intOption(1) },
   { flags: '--max-grad-norm <n>', description: 'clip the global gradient norm (0 = off)', parse: numberOption(0), default: 1 },
   { flags: '--seed <s>', description: 'data-order seed', parse: intOption(0, 2 ** 32 - 1), default: 42 },
   { flags: '--save-steps <n>', description: 'checkpoint every N steps and at the end (0 = never)', parse: intOption(0), default: 100 },
@@ -66,7 +67,6 @@ export const PREFERENCE_TRAINING_FLAGS: readonly TrainingFlag[] = [
     choices: ['auto', 'on', 'off'],
     default: 'auto',
   },
-  { flags: '--backend <name>', description: 'auto | node-gpu | node | wasm | cpu' },
 ];
 
 /** Adds every flag of {@link PREFERENCE_TRAINING_FLAGS} to `command` (help, parser, default from the table). */
@@ -78,5 +78,7 @@ export function addPreferenceTrainingFlags(command: Command): Command {
     if (flag.default !== undefined) option.default(flag.default);
     command.addOption(option);
   }
-  return addEngineFlags(command);
+  addBackendFlag(command);
+  addEngineFlags(command);
+  return addJsonFlag(command);
 }

@@ -61,7 +61,7 @@ describe('the training memory plan in dpo train and clm train', () => {
 
   it('prints the plan and records it (with the checkpointing decision) in the summary', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cli-memory-plan-out-')), 'run');
-    const args = ['--model', tinyDir, '--data', dataFile, '--out', out, '--max-steps', '1', '--batch-size', '2', '--max-length', '64', '--save-steps', '0', '--backend', 'wasm'];
+    const args = ['--model', tinyDir, '--data', dataFile, '--out', out, '--max-steps', '1', '--batch-size', '2', '--max-length', '64', '--save-steps', '0', '--backend', 'wasm', '--json'];
     const auto = await runCliCaptured(['clm', 'train', ...args]);
     expect(auto.code).toBe(0);
     expect(auto.stderr).toMatch(/memory plan: .*checkpointing off\)/);

@@ -15,7 +15,7 @@ describe('aligndial demo', () => {
     registerDemoCommand(program);
     const demo = program.commands.find((c) => c.name() === 'demo')!;
     const flags = demo.options.map((o) => o.long);
-    for (const f of ['--out', '--judge', '--steps', '--quick', '--model', '--lambdas', '--no-alignez']) expect(flags).toContain(f);
+    for (const f of ['--out', '--judge', '--max-steps', '--eval-prompts', '--quick', '--model', '--lambdas', '--no-alignez']) expect(flags).toContain(f);
   });
 
   it('runs the whole pipeline (--quick) and prints a row per method and λ with finite numbers', async () => {
@@ -51,6 +51,10 @@ describe('aligndial demo', () => {
     expect(result.rows[0]).toMatchObject({ winRate: 0, loseRate: 0, tieRate: 100, netWin: 0 });
     expect(printed).toContain('Net Win %');
     expect(printed).toContain('base+AlignEZ');
+    // Under the table, one line per method reads the sweep on the model it measured.
+    expect(printed).toMatch(/^CLM: (Net Win peaks at λ = [\d.]+|no λ beat the base model).*extrapolating past λ = 1 (helped|did not help)/m);
+    expect(printed).toMatch(/^AlignEZ: base\+AlignEZ .*; added to CLM it /m);
+    expect(result.reading).toHaveLength(2);
     expect(printed.split('\n').filter((l) => /^(CLM|base\+AlignEZ|CLM\+AlignEZ)\s/.test(l))).toHaveLength(10);
     for (const f of [...result.files.plots, result.files.results, result.files.preferencesTrl, result.files.preferencesShareGpt]) {
       expect(existsSync(f), f).toBe(true);

@@ -8,6 +8,7 @@ import { loadPretrained } from '../load-pretrained.js';
 import { createProgress } from '../progress.js';
 import { defaultModelDir } from './default-model.js';
 import { type DemoRow, formatDemoTable } from './demo-table.js';
+import { readSweep } from './sweep-reading.js';
 import { openEvalJudge } from '../commands/eval-judge.js';
 import { evalPrompts, familyBalancedPicker, toJsonl, toShareGptRow, toTrlRow, worldPreferencePairs } from './world-data.js';
 import { compareAnswers, createJudge, type Judge, type SweepRow, sweepReport } from '@aligndial/eval';
@@ -100,6 +101,8 @@ export interface DemoResult {
   rows: DemoRow[];
   /** The terminal table. */
   table: string;
+  /** One line per method saying what the table shows on this model (best λ, whether λ > 1 helped, AlignEZ). */
+  reading: string[];
   files: {
     preferencesTrl: string;
     preferencesShareGpt: string;
@@ -198,16 +201,18 @@ async function runDemoWith(s: DemoSettings, judge: Judge, io: DemoIo): Promise<D
     const { rows, plots } = await timed(run, 'report', () => reportSweeps(run, judge, judgmentsOf));
     seconds.total = Number(((performance.now() - t0) / 1000).toFixed(2));
     const table = formatDemoTable(rows, judge.id);
+    const reading = readSweep(rows);
     const results = join(s.out, 'results.json');
     writeFileAtomic(
       results,
-      `${JSON.stringify({ settings: s, rows, seconds, examples: exampleAnswers(run.prompts, run.sets) }, null, 2)}\n`,
+      `${JSON.stringify({ settings: s, rows, reading, seconds, examples: exampleAnswers(run.prompts, run.sets) }, null, 2)}\n`,
     );
-    writeFileSync(join(s.out, 'results.md'), `${table}\n`);
+    writeFileSync(join(s.out, 'results.md'), `${table}\n\n${reading.join('\n')}\n`);
     return {
       settings: s,
       rows,
       table,
+      reading,
       files: { ...data.files, adapter: join(s.out, 'clm-adapter'), edits: edits ? join(s.out, 'alignez', 'edits') : undefined, plots, results },
       seconds,
     };

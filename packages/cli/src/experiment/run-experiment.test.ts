@@ -34,7 +34,7 @@ describe('aligndial experiment controlled (tiny random model)', () => {
     result = await runExperimentCommand(
       {
         model: modelDir, out: out(), methods: ['clm,clm:2', 'all'], lambdas: [0, 1, 2], reward, prompts, evalPrompts: 6, trainPrompts: 90, pairSamples: 4, samples: 3,
-        maxNewTokens: 12, temperature: 1, beta: [0.1], lr: [1e-3, 3e-2], epochs: [1, 2], selectionHoldout: 0.25, batchSize: 4, warmupRatio: 0.1,
+        maxNewTokens: 12, temperature: 1, betaGrid: [0.1], lrGrid: [1e-3, 3e-2], epochsGrid: [1, 2], selectionHoldout: 0.25, batchSize: 4, warmupRatio: 0.1,
         maxGradNorm: 1, copyLayer: 0, logTensorNorms: true, alignezLayers: 2, alignezK: 3, samplingBatchSize: 7, seed: 0, backend: 'wasm', progress: false,
       },
       quiet,

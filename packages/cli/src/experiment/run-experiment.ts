@@ -270,7 +270,7 @@ function validate(o: ExperimentOptions): void {
   positive('--max-new-tokens', o.maxNewTokens);
   if (o.pairSamples < 2) throw new AligndialError('--pair-samples must be ≥ 2: a pair needs two samples of a prompt');
   if (!(o.selectionHoldout >= 0 && o.selectionHoldout < 1)) throw new AligndialError(`--selection-holdout must be in [0, 1), got ${o.selectionHoldout}`);
-  for (const [name, list] of [['--beta', o.grid.betas], ['--lr', o.grid.learningRates], ['--epochs', o.grid.epochs]] as const) {
+  for (const [name, list] of [['--beta-grid', o.grid.betas], ['--lr-grid', o.grid.learningRates], ['--epochs-grid', o.grid.epochs]] as const) {
     if (list.length === 0) throw new AligndialError(`${name} needs at least one value`);
   }
   if (o.grid.epochs.some((e) => !Number.isInteger(e) || e < 1)) throw new AligndialError(`--epochs values must be whole numbers ≥ 1, got ${o.grid.epochs.join(',')}`);

@@ -33,9 +33,13 @@ describe('serve app (no socket)', () => {
     const models = await (await app.request('/v1/models')).json();
     expect(models).toMatchObject({
       object: 'list',
-      data: [{ id: 'tiny', object: 'model', owned_by: 'aligndial', max_model_len: 512, aligndial: { lambda: { supported: false, default: 0.5 }, alignez: { supported: false } } }],
+      data: [
+        { id: 'tiny', root: 'tiny', object: 'model', owned_by: 'aligndial', max_model_len: 512, aligndial: { lambda: { supported: false, default: 0.5 }, alignez: { supported: false } } },
+        { id: 'default', root: 'tiny', object: 'model', max_model_len: 512 },
+      ],
     });
     expect((await app.request('/v1/models/tiny')).status).toBe(200);
+    expect(await json(app.request('/v1/models/default'))).toMatchObject({ id: 'default', root: 'tiny' });
     expect((await app.request('/v1/models/other')).status).toBe(404);
     expect(await (await app.request('/nope')).json()).toMatchObject({ error: { type: 'not_found_error' } });
   });
@@ -61,6 +65,16 @@ describe('serve app (no socket)', () => {
     await post(app, '/v1/chat/completions', { ...hi, vllm_xargs: { alignez: false } });
     expect(fake.calls.at(-1)?.steering).toEqual({ lambda: 0.5, edits: false });
     expect(state.requests.map((r) => r.lambda)).toEqual([1.75, 0.5]);
+  });
+
+  it('answers requests for the alias "default" (as the README sends) and names the model by its id', async () => {
+    const { app } = createServeApp({ session, modelId: 'tiny' });
+    const res = await post(app, '/v1/chat/completions', { ...hi, model: 'default' });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ object: 'chat.completion', model: 'tiny' });
+    const wrong = await json(post(app, '/v1/chat/completions', { ...hi, model: 'gpt-4o' }));
+    expect(wrong.error).toMatchObject({ code: 'model_not_found', param: 'model' });
+    expect(wrong.error.message).toContain('serves "tiny" (also as "default")');
   });
 
   it('streams chat.completion.chunk events ending in [DONE], with usage when asked', async () => {

@@ -5,7 +5,7 @@ import { handleGeneration } from './completion-handler.js';
 import { ApiError, toApiError } from './errors.js';
 import { originGuard } from './origin-guard.js';
 import { CHAT_PAGE_CSP, CHAT_PAGE_HTML } from './page.js';
-import { type ServeState, createServeState } from './state.js';
+import { type ServeState, aliasList, createServeState } from './state.js';
 import type { ServeAppOptions } from './types.js';
 
 export interface ServeApp {
@@ -53,8 +53,11 @@ export function createServeApp(options: ServeAppOptions): ServeApp {
     }),
   );
 
-  const model = () => ({
-    id: state.modelId,
+  // One entry per name that selects the model (its id, then aliases such as `default`), as vLLM lists
+  // --served-model-name; `root` is the model's own id.
+  const model = (id: string) => ({
+    id,
+    root: state.modelId,
     object: 'model' as const,
     created: state.created,
     owned_by: 'aligndial',
@@ -66,11 +69,11 @@ export function createServeApp(options: ServeAppOptions): ServeApp {
       max_queue: state.queue.maxWaiting,
     },
   });
-  app.get('/v1/models', (c) => c.json({ object: 'list', data: [model()] }));
+  app.get('/v1/models', (c) => c.json({ object: 'list', data: state.modelIds.map(model) }));
   app.get('/v1/models/:id{.+}', (c) => {
     const id = c.req.param('id');
-    if (id !== state.modelId) return c.json(new ApiError(404, `The model "${id}" does not exist; this server serves "${state.modelId}"`, 'model_not_found', 'model').body, 404);
-    return c.json(model());
+    if (!state.modelIds.includes(id)) return c.json(new ApiError(404, `The model "${id}" does not exist; this server serves "${state.modelId}" (also as ${aliasList(state)})`, 'model_not_found', 'model').body, 404);
+    return c.json(model(id));
   });
   app.post('/v1/chat/completions', (c) => handleGeneration(c, state, 'chat'));
   app.post('/v1/completions', (c) => handleGeneration(c, state, 'completion'));

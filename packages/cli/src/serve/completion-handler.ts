@@ -16,7 +16,7 @@ import type { Release } from './queue.js';
 import { type GenerationJob, runGeneration } from './run-generation.js';
 import { readJsonBody } from './request-body.js';
 import { type GenerationRequest, parseChatCompletionRequest, parseCompletionRequest } from './schemas.js';
-import type { ServeState } from './state.js';
+import { type ServeState, aliasList } from './state.js';
 import { resolveSteering } from './steering.js';
 import type { RequestRecord } from './types.js';
 
@@ -52,8 +52,9 @@ export async function handleGeneration(c: Context, state: ServeState, kind: 'cha
     if (state.shuttingDown) throw new ApiError(503, 'the server is shutting down', 'server_shutting_down');
     const request = parseRequest(kind, await readJsonBody(c));
     record.stream = request.stream;
-    if (request.model !== state.modelId) {
-      throw new ApiError(400, `The model "${request.model}" is not served here; this server serves "${state.modelId}" (GET /v1/models)`, 'model_not_found', 'model');
+    if (!state.modelIds.includes(request.model)) {
+      const also = state.modelIds.length > 1 ? ` (also as ${aliasList(state)})` : '';
+      throw new ApiError(400, `The model "${request.model}" is not served here; this server serves "${state.modelId}"${also} (GET /v1/models)`, 'model_not_found', 'model');
     }
     const { steering, info } = resolveSteering(request, state.defaultSteering);
     record.lambda = info.lambda;

@@ -37,7 +37,7 @@ describe('aligndial serve with the openai client', () => {
     const { server, client } = await start({ session: fake });
     expect(server.host).toBe('127.0.0.1');
     expect(server.port).toBeGreaterThan(0);
-    expect((await client.models.list()).data.map((m) => m.id)).toEqual(['tiny']);
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual(['tiny', 'default']);
 
     const params: ChatCompletionCreateParamsNonStreaming & Steered = { model: 'tiny', messages, max_tokens: 16, temperature: 0, lambda: 1.5 };
     const reply = await client.chat.completions.create(params);
@@ -137,7 +137,7 @@ describe('aligndial serve with the openai client', () => {
 
   it('requires the bearer key when started with one', async () => {
     const { server, client } = await start({ apiKey: 'test-key-123' });
-    expect((await client.models.list()).data).toHaveLength(1);
+    expect((await client.models.list()).data).toHaveLength(2);
     const wrong = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'nope', maxRetries: 0 });
     await expect(wrong.chat.completions.create({ model: 'tiny', messages, max_tokens: 2 })).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
     expect((await fetch(`${server.url}/`)).status).toBe(200); // the page loads; it asks for the key
@@ -181,7 +181,7 @@ describe('aligndial serve with the openai client', () => {
     const serve = createProgram().commands.find((c) => c.name() === 'serve');
     expect(serve).toBeDefined();
     const flags = Object.fromEntries(serve!.options.map((o) => [o.long, o.defaultValue]));
-    expect(flags).toMatchObject({ '--model': undefined, '--host': '127.0.0.1', '--port': 8000, '--max-queue': 16, '--max-tokens': 1024 });
+    expect(flags).toMatchObject({ '--model': undefined, '--host': '127.0.0.1', '--port': 8000, '--max-queue': 16, '--max-new-tokens': 1024 });
     expect(Object.keys(flags)).toEqual(expect.arrayContaining(['--api-key', '--lambda', '--edit-strength', '--max-body-bytes', '--shutdown-grace']));
   });
 
@@ -191,7 +191,7 @@ describe('aligndial serve with the openai client', () => {
     const stderr = { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream;
     let url = '';
     const done = runServe(
-      { model: dir, backend: 'wasm', host: '127.0.0.1', port: 0, maxQueue: 4, maxTokens: 32, maxBodyBytes: 65536, shutdownGrace: 1 },
+      { model: dir, backend: 'wasm', host: '127.0.0.1', port: 0, maxQueue: 4, maxNewTokens: 32, maxBodyBytes: 65536, shutdownGrace: 1 },
       { stop: stop.signal, stderr, onListening: (s) => (url = s.url) },
     );
     await waitFor(() => url !== '');

@@ -3,10 +3,18 @@ import { GenerationQueue } from './queue.js';
 import { probeSteeringSupport } from './steering.js';
 import type { RequestRecord, ServeAppOptions, ServeSession, SteeringSupport } from './types.js';
 
+/**
+ * Names a request's `model` may also use for the one served model. `default` lets a client (or the README's
+ * curl) talk to any aligndial server without first asking GET /v1/models for its id.
+ */
+export const MODEL_ID_ALIASES: readonly string[] = ['default'];
+
 /** Everything the routes share: the one model, its queue, limits, and the request log. */
 export interface ServeState {
   readonly session: ServeSession;
   readonly modelId: string;
+  /** Every name that selects the model: its id, then the aliases (as /v1/models lists them). */
+  readonly modelIds: readonly string[];
   readonly created: number;
   readonly defaultSteering: Steering;
   readonly support: SteeringSupport;
@@ -31,6 +39,7 @@ export function createServeState(options: ServeAppOptions): ServeState {
   return {
     session: options.session,
     modelId: options.modelId,
+    modelIds: [options.modelId, ...MODEL_ID_ALIASES.filter((a) => a !== options.modelId)],
     created: Math.floor(Date.now() / 1000),
     defaultSteering: options.defaultSteering ?? {},
     support: options.steeringSupport ?? probeSteeringSupport(options.session),
@@ -48,4 +57,9 @@ export function createServeState(options: ServeAppOptions): ServeState {
       options.onRequest?.(record);
     },
   };
+}
+
+/** The aliases of the served model, quoted, for error messages. */
+export function aliasList(state: Pick<ServeState, 'modelIds'>): string {
+  return state.modelIds.slice(1).map((id) => `"${id}"`).join(', ');
 }

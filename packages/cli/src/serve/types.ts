@@ -55,7 +55,7 @@ export interface RequestRecord {
 /** Options of {@link createServeApp} (./app.ts). */
 export interface ServeAppOptions {
   session: ServeSession;
-  /** The id clients send as `model` and `/v1/models` lists. */
+  /** The id clients send as `model` and `/v1/models` lists first (answers name it). */
   modelId: string;
   /** Steering for requests that do not ask (from the command line: `--lambda`, `--alignez-strength`). */
   defaultSteering?: Steering;
