@@ -27,6 +27,7 @@ export const NOT_RUN: readonly { pattern: RegExp; reason: string }[] = [
   { pattern: /^alias aligndial=/, reason: 'the sandbox puts the same command on PATH as `aligndial`' },
   { pattern: /scripts\/train-default-model\.ts/, reason: 'retrains the embedded model (about 11 minutes); the script is typechecked' },
   { pattern: /openai:/, reason: 'needs an OpenAI-compatible judge (network, API key)' },
+  { pattern: /^aligndial experiment controlled\b(?!.*--help)/, reason: 'a multi-minute experiment; run-experiment.test.ts runs it end to end on a tiny model' },
 ];
 
 /**
