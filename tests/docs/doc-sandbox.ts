@@ -46,7 +46,7 @@ export function cheaper(command: string, port: number): string {
 }
 
 /** Flags whose value is a file or folder the command reads. */
-const INPUT_FLAGS = new Set(['--data', '--a', '--b', '--judgments', '--answers', '--adapter', '--edits', '--queries', '--prompts', '--ours', '--aligned', '--runs']);
+const INPUT_FLAGS = new Set(['--model', '--aligned-model', '--config', '--from', '--dir', '--data', '--a', '--b', '--judgments', '--answers', '--adapter', '--edits', '--queries', '--prompts', '--ours', '--aligned', '--runs']);
 
 /**
  * The first input of a command that does not exist in the sandbox: an example that reads what the user made
