@@ -1,10 +1,9 @@
-import { Tokenizer, initBackend, loadModel, loadModelConfig } from '@aligndial/core';
-import { applyEngineFlags } from '../engine-flags.js';
+import { loadModel } from '@aligndial/core';
 import { addedLayerParameters, applyAdapter, clmTrainingRecord, createClmTrainer, expandModel, readAdapterManifest, saveAdapter } from '@aligndial/clm';
 import type { Command } from 'commander';
 import { intOption } from '../option-parsers.js';
 import { addDeprecatedFlag, addWeightsMismatchFlag, printResult } from '../flag-vocabulary.js';
-import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
+import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, prepareBeforeWeights, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 import type { DpoTrainCommandOptions, DpoTrainSummary } from './dpo-train.js';
 import { addPreferenceTrainingFlags } from './training-flags.js';
 
@@ -52,12 +51,7 @@ export async function runClmTrain(options: ClmTrainCommandOptions, stderr: NodeJ
   const started = performance.now();
   checkTrainFlags(options);
   // The memory plan comes before the weights: config, data, and the added layers (all that trains).
-  const backend = await initBackend(options.backend);
-  applyEngineFlags(options);
-  const config = loadModelConfig(options.model);
-  const tokenizer = Tokenizer.fromDir(options.model);
-  const maxLength = options.maxLength ?? Math.min(1024, config.maxPositionEmbeddings);
-  const data = await preparePreferences(options, tokenizer, maxLength, stderr);
+  const { backend, config, tokenizer, maxLength, data } = await prepareBeforeWeights(options, stderr);
   const added = options.adapter ? readAdapterManifest(options.adapter).numAddedLayers : options.layers;
   const trainable = { parameters: addedLayerParameters(config, added), trainsEmbedding: false };
   const memory = planPreferenceTraining(options, { ...config, numLayers: config.numLayers + added }, data, trainable, backend.name, stderr);

@@ -4,10 +4,7 @@ import {
   type BackendName,
   type GradientCheckpointingMode,
   type MemoryPlan,
-  Tokenizer,
-  initBackend,
   loadModel,
-  loadModelConfig,
   saveModel,
   writeFileAtomic,
   writeJsonFile,
@@ -21,9 +18,9 @@ import {
   trainableFromConfig,
 } from '@aligndial/dpo';
 import type { Command } from 'commander';
-import { type EngineFlags, applyEngineFlags } from '../engine-flags.js';
+import type { EngineFlags } from '../engine-flags.js';
 import { printResult } from '../flag-vocabulary.js';
-import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, preparePreferences, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
+import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, prepareBeforeWeights, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 import { addPreferenceTrainingFlags } from './training-flags.js';
 
 export interface DpoTrainCommandOptions {
@@ -121,12 +118,7 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
   checkTrainFlags(options);
   const trainable = parseTrainableSpec(options.trainable);
   // Everything the memory plan needs comes before the weights: the config, the data and the trainable set.
-  const backend = await initBackend(options.backend);
-  applyEngineFlags(options);
-  const config = loadModelConfig(options.model);
-  const tokenizer = Tokenizer.fromDir(options.model);
-  const maxLength = options.maxLength ?? Math.min(1024, config.maxPositionEmbeddings);
-  const data = await preparePreferences(options, tokenizer, maxLength, stderr);
+  const { backend, config, tokenizer, maxLength, data } = await prepareBeforeWeights(options, stderr);
   const memory = planPreferenceTraining(options, config, data, trainableFromConfig(config, trainable), backend.name, stderr);
   const model = loadModel(options.model, { weights: options.weights ?? 'auto' });
   const progress = trainingProgress('dpo', 'reference log-probs');

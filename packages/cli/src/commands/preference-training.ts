@@ -1,4 +1,5 @@
-import { AligndialError, type ModelConfig, type ResolvedMemoryPlan, type Tokenizer, resolveMemoryPlan } from '@aligndial/core';
+import { AligndialError, type BackendInfo, type BackendName, type ModelConfig, type ResolvedMemoryPlan, Tokenizer, initBackend, loadModelConfig, resolveMemoryPlan } from '@aligndial/core';
+import { type EngineFlags, applyEngineFlags } from '../engine-threads.js';
 import { listCheckpoints } from '@aligndial/core/internal';
 import { type DpoConfig, type DpoLogRecord, type DpoTrainResult, type TokenizedPreference, readPreferenceFile, splitTrainEval, tokenizePreferences } from '@aligndial/dpo';
 import { UsageError } from '../cli-error.js';
@@ -25,6 +26,32 @@ export interface PreparedPreferences {
   eval: TokenizedPreference[];
   skippedRows: number;
   truncatedPairs: number;
+}
+
+/** What a training command knows before any weight is read: enough for the memory plan. */
+export interface PreferenceRunInputs {
+  backend: BackendInfo;
+  config: ModelConfig;
+  tokenizer: Tokenizer;
+  maxLength: number;
+  data: PreparedPreferences;
+}
+
+/**
+ * The steps `dpo train` and `clm train` share before the weights: backend and engine threads, config,
+ * tokenizer, and the tokenized data (so the memory plan can refuse before anything large is loaded).
+ */
+export async function prepareBeforeWeights(
+  options: TrainFlags & EngineFlags & { model: string; backend?: BackendName | 'auto' },
+  stderr: NodeJS.WritableStream,
+): Promise<PreferenceRunInputs> {
+  const backend = await initBackend(options.backend);
+  applyEngineFlags(options);
+  const config = loadModelConfig(options.model);
+  const tokenizer = Tokenizer.fromDir(options.model);
+  const maxLength = options.maxLength ?? Math.min(1024, config.maxPositionEmbeddings);
+  const data = await preparePreferences(options, tokenizer, maxLength, stderr);
+  return { backend, config, tokenizer, maxLength, data };
 }
 
 /** Reads, tokenizes and splits the preference data; reports skipped and truncated rows on stderr. */
