@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { configureEngineThreads, shutdownEngineThreads } from './engine.js';
 import { EngineMatrix, type WeightStorage } from './engine-matrix.js';
+import { GEMM_MIN_ROWS } from './kernel-exports.js';
 
 afterAll(() => shutdownEngineThreads());
 
@@ -55,6 +56,10 @@ const SHAPES: [number, number, number][] = [
   [4, 130, 45],
   [5, 17, 200],
   [9, 128, 256],
+  // Many rows (GEMM_MIN_ROWS and up): float32 panels; tails in every dimension (rows % 4, columns % 8, K % 256).
+  [8, 8, 32],
+  [13, 41, 300],
+  [35, 70, 520],
 ];
 
 describe('EngineMatrix kernels', () => {
@@ -99,12 +104,15 @@ describe('EngineMatrix kernels', () => {
     const w = values(N * K, 5);
     const x = values(M * K, 6);
     const dy = values(M * N, 7);
+    const rowsMany = GEMM_MIN_ROWS + 5;
+    const xMany = values(rowsMany * K, 8);
+    const dyMany = values(rowsMany * N, 9);
     const results: Record<string, Float32Array[]> = {};
     for (const storage of ['f32', 'bf16', 'int8'] as WeightStorage[]) {
       const matrix = EngineMatrix.fromFloat32(w, N, K, storage, 'threads');
       for (const threads of [1, 2, 4]) {
         configureEngineThreads(threads);
-        const out = [matrix.linear(x, M), matrix.linearGrad(dy, M), matrix.linear(x.subarray(0, K), 1)];
+        const out = [matrix.linear(x, M), matrix.linearGrad(dy, M), matrix.linear(x.subarray(0, K), 1), matrix.linear(xMany, rowsMany), matrix.linearGrad(dyMany, rowsMany)];
         results[storage] ??= out;
         for (let i = 0; i < out.length; i++) expect(Buffer.from(out[i].buffer).equals(Buffer.from(results[storage][i].buffer))).toBe(true);
       }

@@ -1,6 +1,6 @@
 import { AligndialError } from '../errors.js';
 import { type Engine, getEngine } from './engine.js';
-import { Op } from './kernel-exports.js';
+import { GEMM_MIN_ROWS, Op } from './kernel-exports.js';
 
 /** How the engine stores a weight matrix: float32, bfloat16, or q8 (int8 blocks of 32 along the input, one f32 scale each). */
 export type WeightStorage = 'f32' | 'bf16' | 'int8';
@@ -158,7 +158,8 @@ export class EngineMatrix {
     const mem = e.memory;
     const B = ld / 32;
     const xBytes = M * K * 4, yBytes = M * N * 4, bBytes = bias ? N * 4 : 0;
-    const qBytes = this.storage === 'int8' ? M * ld * 2 + M * B * 4 : 0;
+    const quantizeX = this.storage === 'int8' && M < GEMM_MIN_ROWS;
+    const qBytes = quantizeX ? M * ld * 2 + M * B * 4 : 0;
     const base = e.scratch(xBytes + yBytes + bBytes + qBytes + 256);
     const xOff = base, yOff = align(xOff + xBytes), bOff = align(yOff + yBytes), qOff = align(bOff + bBytes), sOff = align(qOff + M * ld * 2);
     mem.f32(xOff, M * K).set(x);
@@ -166,6 +167,7 @@ export class EngineMatrix {
     const chunk = e.chunkFor(N, 16);
     if (this.storage === 'f32') e.run(Op.linearF32, [xOff, M, K, this.weights, bias ? bOff : 0, yOff, N], N, chunk);
     else if (this.storage === 'bf16') e.run(Op.linearBf16, [xOff, M, K, this.weights, bias ? bOff : 0, yOff, N], N, chunk);
+    else if (!quantizeX) e.run(Op.gemmQ8, [xOff, M, ld, K, this.weights, this.scales, bias ? bOff : 0, yOff, N], N, chunk);
     else {
       e.k.quantize_x_q16(xOff, K, ld, qOff, sOff, 0, M);
       e.run(Op.linearQ8, [qOff, sOff, M, ld, this.weights, this.scales, bias ? bOff : 0, yOff, N], N, chunk);

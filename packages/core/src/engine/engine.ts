@@ -202,5 +202,7 @@ function runSingle(k: KernelExports, op: OpCode, a: readonly number[], total: nu
       return k.f32_to_bf16(a[0], a[1], 0, total);
     case Op.quantizeX:
       return k.quantize_x_q16(a[0], a[1], a[2], a[3], a[4], 0, total);
+    case Op.gemmQ8:
+      return k.gemm_q8_f32x(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], 0, total);
   }
 }

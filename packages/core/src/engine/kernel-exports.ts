@@ -12,7 +12,15 @@ export interface KernelExports {
   linear_grad_bf16(dy: number, M: number, N: number, w: number, ldw: number, ws: number, dx: number, K: number, k0: number, k1: number): void;
   linear_grad_q8(dy: number, M: number, N: number, w: number, ldw: number, ws: number, dx: number, K: number, k0: number, k1: number): void;
   f32_to_bf16(src: number, dst: number, i0: number, i1: number): void;
+  gemm_q8_f32x(x: number, M: number, Kp: number, K: number, wq: number, ws: number, bias: number, y: number, N: number, n0: number, n1: number): void;
 }
+
+/**
+ * From this many input rows on, the kernels multiply by float32 panels unpacked from W (linear.c's
+ * GEMM path, `GEMM_MIN_ROWS` there) instead of row-by-row dot products; for int8 weights the input
+ * then stays float32 (no 16-bit rounding of x).
+ */
+export const GEMM_MIN_ROWS = 8;
 
 /** Operations the thread pool runs, split into chunks of a range (rows, columns or elements). */
 export const Op = {
@@ -25,6 +33,7 @@ export const Op = {
   quantizeW: 7,
   toBf16: 8,
   quantizeX: 9,
+  gemmQ8: 10,
 } as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 
@@ -81,6 +90,9 @@ export function runChunk(k: KernelExports, ctl: Int32Array, c: number): void {
       break;
     case 9:
       k.quantize_x_q16(a(0), a(1), a(2), a(3), a(4), start, end);
+      break;
+    case 10:
+      k.gemm_q8_f32x(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), start, end);
       break;
     default:
       throw new Error(`engine: unknown op ${op}`);

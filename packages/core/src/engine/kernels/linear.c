@@ -60,6 +60,139 @@ INLINE float load1_bf16(const void *w, int k) {
 DEFINE_TILE(f32, 4)
 DEFINE_TILE(bf16, 2)
 
+
+// ---- GEMM path for many rows (prefill, training): W converted to float32 panels, outer-product tiles ----
+// For M ≥ GEMM_MIN_ROWS the row-by-row dot products above spend their time on horizontal sums and
+// re-reading x; here (as in XNNPACK's and BLIS's kernels) a block of W is unpacked once into panels
+// of 8 output columns × KC reduction steps on the stack (float32, whatever the storage), and every
+// group of MR rows of the input multiplies each panel with MR × 8 accumulators: one broadcast of x
+// and two panel loads per MR·8 multiply-adds, no horizontal sums. Each output element is still the
+// same sequence of float operations wherever its row or column falls (y starts at the bias or 0 and
+// adds one partial sum per KC block), so results do not depend on the thread count.
+#define GEMM_MIN_ROWS 8
+#define KC 256
+#define NC 32
+#define MR 4
+
+// Reads element k of row `row` of a weight matrix with row length `ld` (scales: q8 only).
+INLINE float wget_f32(const uint8_t *w, const float *ws, int ld, int row, int k) {
+  (void)ws;
+  return ((const float *)w)[(size_t)row * ld + k];
+}
+INLINE float wget_bf16(const uint8_t *w, const float *ws, int ld, int row, int k) {
+  (void)ws;
+  return load1_bf16(w + (size_t)row * ld * 2, k);
+}
+INLINE float wget_q8(const uint8_t *w, const float *ws, int ld, int row, int k) {
+  return (float)((const int8_t *)w)[(size_t)row * ld + k] * ws[(size_t)row * (ld >> 5) + (k >> 5)];
+}
+
+// One tile: MT (≤ MR) rows of x (stride ldx) × one panel P [kc][8]; adds into y (stride ldy), `cols` ≤ 8 valid columns.
+INLINE void gemm_tile(const float *x, int ldx, const float *P, int kc, float *y, int ldy, int MT, int cols) {
+  v128_t c[MR][2];
+  for (int m = 0; m < MT; m++) c[m][0] = c[m][1] = wasm_f32x4_splat(0.0f);
+  for (int k = 0; k < kc; k++) {
+    const v128_t w0 = wasm_v128_load(P + 8 * k), w1 = wasm_v128_load(P + 8 * k + 4);
+    for (int m = 0; m < MT; m++) {
+      const v128_t xv = wasm_v128_load32_splat(x + (size_t)m * ldx + k);
+      c[m][0] = wasm_f32x4_add(c[m][0], wasm_f32x4_mul(xv, w0));
+      c[m][1] = wasm_f32x4_add(c[m][1], wasm_f32x4_mul(xv, w1));
+    }
+  }
+  for (int m = 0; m < MT; m++) {
+    float *ym = y + (size_t)m * ldy;
+    if (cols == 8) {
+      wasm_v128_store(ym, wasm_f32x4_add(wasm_v128_load(ym), c[m][0]));
+      wasm_v128_store(ym + 4, wasm_f32x4_add(wasm_v128_load(ym + 4), c[m][1]));
+    } else {
+      float t[8];
+      wasm_v128_store(t, c[m][0]);
+      wasm_v128_store(t + 4, c[m][1]);
+      for (int j = 0; j < cols; j++) ym[j] += t[j];
+    }
+  }
+}
+
+// All rows of x against panels [npanels] (each [kc][8]), in groups of MR rows.
+INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npanels, int kc, float *y, int ldy, int col0,
+                        int ncols) {
+  for (int m0 = 0; m0 < M; m0 += MR) {
+    const int mt = M - m0 < MR ? M - m0 : MR;
+    const float *xm = x + (size_t)m0 * ldx;
+    float *ym = y + (size_t)m0 * ldy + col0;
+    for (int p = 0; p < npanels; p++) {
+      const int cols = ncols - 8 * p < 8 ? ncols - 8 * p : 8;
+      const float *Pp = P + (size_t)p * KC * 8;
+      switch (mt) {
+        case 1: gemm_tile(xm, ldx, Pp, kc, ym + 8 * p, ldy, 1, cols); break;
+        case 2: gemm_tile(xm, ldx, Pp, kc, ym + 8 * p, ldy, 2, cols); break;
+        case 3: gemm_tile(xm, ldx, Pp, kc, ym + 8 * p, ldy, 3, cols); break;
+        default: gemm_tile(xm, ldx, Pp, kc, ym + 8 * p, ldy, MR, cols); break;
+      }
+    }
+  }
+}
+
+// y [M, N] = x [M, K] · Wᵀ (+ bias) for output columns [n0, n1); W rows have length ld (K, or Kp for q8).
+#define DEFINE_GEMM(T)                                                                                             \
+  static __attribute__((noinline)) void gemm_##T(const float *x, int M, int K, const uint8_t *w, const float *ws, int ld, const float *bias,   \
+                       float *y, int N, int n0, int n1) {                                                          \
+    float P[NC / 8 * KC * 8] __attribute__((aligned(16)));                                                         \
+    for (int m = 0; m < M; m++)                                                                                    \
+      for (int n = n0; n < n1; n++) y[(size_t)m * N + n] = bias ? bias[n] : 0.0f;                                  \
+    for (int nb = n0; nb < n1; nb += NC) {                                                                         \
+      const int ncols = n1 - nb < NC ? n1 - nb : NC;                                                               \
+      const int npanels = (ncols + 7) / 8;                                                                         \
+      for (int kb = 0; kb < K; kb += KC) {                                                                         \
+        const int kc = K - kb < KC ? K - kb : KC;                                                                  \
+        for (int p = 0; p < npanels; p++)                                                                          \
+          for (int j = 0; j < 8; j++) {                                                                            \
+            float *dst = P + (size_t)p * KC * 8 + j;                                                               \
+            const int row = nb + 8 * p + j;                                                                        \
+            if (8 * p + j < ncols)                                                                                 \
+              for (int k = 0; k < kc; k++) dst[8 * k] = wget_##T(w, ws, ld, row, kb + k);                          \
+            else                                                                                                   \
+              for (int k = 0; k < kc; k++) dst[8 * k] = 0.0f;                                                      \
+          }                                                                                                        \
+        gemm_panels(x + kb, M, K, P, npanels, kc, y, N, nb, ncols);                                                \
+      }                                                                                                            \
+    }                                                                                                              \
+  }                                                                                                                \
+  /* dX [M, K] = dY [M, N] · W for input columns [k0, k1): panels are 8 columns of W × KC of its rows. */         \
+  static __attribute__((noinline)) void gemm_grad_##T(const float *dy, int M, int N, const uint8_t *w, const float *ws, int ld, float *dx,     \
+                            int K, int k0, int k1) {                                                               \
+    float P[NC / 8 * KC * 8] __attribute__((aligned(16)));                                                         \
+    for (int m = 0; m < M; m++)                                                                                    \
+      for (int k = k0; k < k1; k++) dx[(size_t)m * K + k] = 0.0f;                                                  \
+    for (int cb = k0; cb < k1; cb += NC) {                                                                         \
+      const int ncols = k1 - cb < NC ? k1 - cb : NC;                                                               \
+      const int npanels = (ncols + 7) / 8;                                                                         \
+      for (int nb = 0; nb < N; nb += KC) {                                                                         \
+        const int kc = N - nb < KC ? N - nb : KC;                                                                  \
+        for (int p = 0; p < npanels; p++)                                                                          \
+          for (int r = 0; r < kc; r++) {                                                                           \
+            float *dst = P + (size_t)p * KC * 8 + 8 * r;                                                           \
+            for (int j = 0; j < 8; j++) {                                                                          \
+              const int col = cb + 8 * p + j;                                                                      \
+              dst[j] = 8 * p + j < ncols ? wget_##T(w, ws, ld, nb + r, col) : 0.0f;                                \
+            }                                                                                                      \
+          }                                                                                                        \
+        gemm_panels(dy + nb, M, N, P, npanels, kc, dx, K, cb, ncols);                                              \
+      }                                                                                                            \
+    }                                                                                                              \
+  }
+
+DEFINE_GEMM(f32)
+DEFINE_GEMM(bf16)
+DEFINE_GEMM(q8)
+
+// q8 weights × float32 x (no activation rounding): the many-rows path of int8 storage.
+EXPORT(gemm_q8_f32x)
+void gemm_q8_f32x(const float *x, int M, int Kp, int K, const int8_t *wq, const float *ws, const float *bias, float *y,
+                  int N, int n0, int n1) {
+  gemm_q8(x, M, K, (const uint8_t *)wq, ws, Kp, bias, y, N, n0, n1);
+}
+
 // Rows of W per cache block: the block is reused by every 4-row group of x (prefill, training).
 INLINE int block_rows(int K, int bytes) {
   int rows = 98304 / (K * bytes + 1);
@@ -73,6 +206,10 @@ INLINE int block_rows(int K, int bytes) {
   EXPORT(linear_##T)                                                                                               \
   void linear_##T(const float *x, int M, int K, const uint8_t *w, const float *bias, float *y, int N, int n0,      \
                   int n1) {                                                                                        \
+    if (M >= GEMM_MIN_ROWS) {                                                                                      \
+      gemm_##T(x, M, K, w, 0, K, bias, y, N, n0, n1);                                                              \
+      return;                                                                                                      \
+    }                                                                                                              \
     const int NB = block_rows(K, BYTES);                                                                           \
     for (int nb = n0; nb < n1; nb += NB) {                                                                         \
       const int ne = nb + NB < n1 ? nb + NB : n1;                                                                  \
@@ -280,6 +417,10 @@ INLINE float col1_q8(const void *w, int K, int n, int k, const float *ws) {
   EXPORT(linear_grad_##T)                                                                                          \
   void linear_grad_##T(const float *dy, int M, int N, const void *w, int ldw, const float *ws, float *dx, int K,   \
                        int k0, int k1) {                                                                           \
+    if (M >= GEMM_MIN_ROWS) {                                                                                      \
+      gemm_grad_##T(dy, M, N, (const uint8_t *)w, ws, ldw, dx, K, k0, k1);                                         \
+      return;                                                                                                      \
+    }                                                                                                              \
     for (int m0 = 0; m0 < M; m0 += 4) {                                                                            \
       const int mt = M - m0 < 4 ? M - m0 : 4;                                                                      \
       const float *dym = dy + (size_t)m0 * N;                                                                      \
