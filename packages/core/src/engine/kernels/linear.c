@@ -134,6 +134,8 @@ INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npan
 }
 
 // y [M, N] = x [M, K] · Wᵀ (+ bias) for output columns [n0, n1); W rows have length ld (K, or Kp for q8).
+// The drivers stay out of line: inlined into the large linear_* functions, V8's register allocator spilled
+// the tile's accumulators (27 instead of 43 GFLOP/s measured; MR = 5 or 6 spills too).
 #define DEFINE_GEMM(T)                                                                                             \
   static __attribute__((noinline)) void gemm_##T(const float *x, int M, int K, const uint8_t *w, const float *ws, int ld, const float *bias,   \
                        float *y, int N, int n0, int n1) {                                                          \
