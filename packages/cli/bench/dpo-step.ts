@@ -24,17 +24,19 @@ const { values } = parseArgs({
     'completion-length': { type: 'string', default: '256' },
     steps: { type: 'string', default: '3' },
     'gradient-checkpointing': { type: 'string', default: 'on' },
+    // As the CLI's --weights: auto keeps a bf16 checkpoint's frozen matrices bf16 in the engine; tfjs = all tfjs Variables.
+    weights: { type: 'string', default: 'auto' },
     'pairs-out': { type: 'string' },
   },
 });
 if (!values.model || !['clm', 'all'].includes(values.mode!)) {
-  process.stderr.write('usage: dpo-step.ts --model DIR [--mode clm|all] [--batch-size 2] [--prompt-length 256] [--completion-length 256] [--steps 3] [--pairs-out FILE]\n');
+  process.stderr.write('usage: dpo-step.ts --model DIR [--mode clm|all] [--batch-size 2] [--prompt-length 256] [--completion-length 256] [--steps 3] [--weights auto|f32|bf16|int8|tfjs] [--pairs-out FILE]\n');
   process.exit(2);
 }
 const batchSize = Number(values['batch-size']);
 const steps = Number(values.steps);
 const backend = await initBackend();
-const model = loadModel(values.model);
+const model = loadModel(values.model, values.weights === 'tfjs' ? {} : { weights: values.weights as 'auto' | 'f32' | 'bf16' | 'int8' });
 const pairs = createSyntheticPreferencePairs({
   count: batchSize * steps,
   vocabSize: model.config.vocabSize,
@@ -74,5 +76,5 @@ last = performance.now();
 await trainer.train();
 trainer.dispose();
 process.stdout.write(
-  `${JSON.stringify({ implementation: `aligndial (${backend.name})`, mode: values.mode, gradientCheckpointing: config.gradientCheckpointing, referenceMs, stepMs, losses, logps, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
+  `${JSON.stringify({ implementation: `aligndial (${backend.name})`, mode: values.mode, weights: model.weightStorage ?? 'tfjs', gradientCheckpointing: config.gradientCheckpointing, referenceMs, stepMs, losses, logps, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
 );

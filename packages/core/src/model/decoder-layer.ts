@@ -1,3 +1,4 @@
+import { batchMatMul } from '../engine/batch-matmul-op.js';
 import { EngineMatrix } from '../engine/engine-matrix.js';
 import { tf } from '../runtime/tf.js';
 import type { ModelConfig } from './config.js';
@@ -106,12 +107,10 @@ export class DecoderLayer {
     }
     ctx.cache?.set(index, { keys, values });
     const Tk = keys.shape[2];
-    // One query row per group: wasm's batched matMul with transposeB is fastest there; for
-    // longer query blocks (prefill, training) an explicit transpose keeps the plain fast path.
-    let scores = G * T === 1 ? tf.matMul(qGrouped, keys, false, true) : tf.matMul(qGrouped, tf.transpose(keys, [0, 1, 3, 2])); // [B, K, G·T, Tk]
+    let scores = batchMatMul(qGrouped, keys, true); // [B, K, G·T, Tk]
     if (ctx.maskBias) scores = tf.reshape(tf.add(tf.reshape(scores, [B, K, G, T, Tk]), ctx.maskBias), [B, K, G * T, Tk]);
     const probs = tf.softmax(scores);
-    const context = tf.matMul(probs, values); // [B, K, G·T, hd]
+    const context = batchMatMul(probs, values); // [B, K, G·T, hd]
     const merged = tf.reshape(permute(tf.reshape(context, [B, K, G, T, hd]), [0, 3, 1, 2, 4]), [B * T, H * hd]);
     return tf.reshape(linear(merged as tf.Tensor2D, w.wo, w.bo), [B, T, D]);
   }
