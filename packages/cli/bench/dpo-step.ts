@@ -11,7 +11,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { initBackend, loadModel } from '@aligndial/core';
+import { engineInfo, initBackend, loadModel } from '@aligndial/core';
 import { createClmTrainer, expandModel } from '@aligndial/clm';
 import { DpoTrainer, createSyntheticPreferencePairs } from '@aligndial/dpo';
 
@@ -76,5 +76,5 @@ last = performance.now();
 await trainer.train();
 trainer.dispose();
 process.stdout.write(
-  `${JSON.stringify({ implementation: `aligndial (${backend.name})`, mode: values.mode, weights: model.weightStorage ?? 'tfjs', gradientCheckpointing: config.gradientCheckpointing, referenceMs, stepMs, losses, logps, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
+  `${JSON.stringify({ implementation: `aligndial (${backend.name})`, mode: values.mode, weights: model.weightStorage ?? 'tfjs', engineThreads: engineInfo()?.threads, gradientCheckpointing: config.gradientCheckpointing, referenceMs, stepMs, losses, logps, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
 );

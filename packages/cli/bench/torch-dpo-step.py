@@ -6,8 +6,11 @@ down_proj zeroed, inserted before layer 0 and trained alone; reference = the bas
 or full DPO (reference = the initial policy). Sigmoid DPO, beta 0.1, AdamW (0.9, 0.999, 1e-8, no weight
 decay), constant learning rate 1e-5, global gradient-norm clip 1. Prints one JSON line like dpo-step.ts.
 
-Needs only Debian's python3-torch (no transformers, no safetensors package):
-  apt-get install python3-torch
+Needs only Debian's python3-torch (no transformers, no safetensors package) and an optimized BLAS: Debian's torch
+is built with BLAS_INFO=generic and multiplies through whatever libblas.so.3 is installed — with the reference
+BLAS it pulls in, one SmolLM2-135M step took over 20 minutes; with OpenBLAS about one:
+  apt-get install python3-torch libopenblas0-pthread
+  OPENBLAS_NUM_THREADS=1 ...   (one thread, like aligndial's engine on this 2-vCPU machine)
   /usr/bin/python3 packages/cli/bench/torch-dpo-step.py --model S135 --pairs /tmp/pairs.json --mode clm --batch-size 2 --steps 3
 """
 import argparse

@@ -5,6 +5,7 @@ import {
   type GradientCheckpointingMode,
   type ModelConfig,
   type Transformer,
+  type WeightsChoice,
   countParameters,
   initBackend,
   loadModel,
@@ -16,8 +17,11 @@ import { MODEL_SHAPES, type ModelShapeName, configForShape, createRandomModel } 
 import { addedLayerParameters, createClmTrainer, expandModel } from '@aligndial/clm';
 import { DpoTrainer, createSyntheticPreferencePairs, parseTrainableSpec, trainableFromConfig } from '@aligndial/dpo';
 import { type Command, Option } from 'commander';
+import { addEngineFlags } from '../engine-flags.js';
+import { applyEngineFlags } from '../engine-threads.js';
 import { addBackendFlag, addDeprecatedFlag, addJsonFlag } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
+import { frozenInEngine } from './preference-training.js';
 
 /** Options of `aligndial bench train`. */
 export interface BenchTrainOptions {
@@ -35,6 +39,9 @@ export interface BenchTrainOptions {
   trainable: string[];
   gradientCheckpointing: GradientCheckpointingMode;
   backend?: BackendName | 'auto';
+  /** As every model-loading command: how frozen matrices of `--model` are held (a `--shape` model is tfjs). */
+  weights?: WeightsChoice;
+  threads?: number;
   json?: boolean;
   /** Internal: measure this one selection in this process and print its JSON (what each worker process runs). */
   worker?: string;
@@ -59,6 +66,8 @@ export interface TrainBenchmarkSample {
   plannedPeakBytes: number;
   /** The process's peak resident memory (`maxRSS`): what the operating system saw. */
   peakRssBytes: number;
+  /** How the frozen matrices were held: an engine storage type, or `tfjs` (all tfjs Variables). */
+  weights: string;
   /** Bytes of the model's weights (float32). */
   modelBytes: number;
   /** Time of the up-front reference pass over the benchmark pairs. */
@@ -110,6 +119,7 @@ export function registerBenchTrainCommand(bench: Command): void {
     .addOption(new Option('--worker <spec>', 'internal: measure one selection in this process').hideHelp())
     .addHelpText('after', '\nExamples:\n  aligndial create-random --config smollm2-135m.json --out S135\n  aligndial bench train --model S135 --batch-size 2 --prompt-length 256 --completion-length 256 --trainable-sets clm all');
   addBackendFlag(command);
+  addEngineFlags(command);
   addJsonFlag(command);
   addDeprecatedFlag(command, { old: '--steps', replacement: '--timed-steps' });
   addDeprecatedFlag(command, { old: '--trainable', replacement: '--trainable-sets' });
@@ -141,7 +151,7 @@ export function formatTrainBenchmark(result: TrainBenchmark): string {
     lines.push(
       `${r.trainable.padEnd(10)} ${r.msPerStep.toFixed(0).padStart(7)} ms/step (${r.timeRatio.toFixed(2)}× ${last}; rounds ${r.roundMs.map((m) => m.toFixed(0)).join('/')}), ` +
         `peak RSS ${mib(r.peakRssBytes)} (${r.rssRatio.toFixed(2)}×), peak tensors ${mib(r.peakTensorBytes)} (${r.tensorRatio.toFixed(2)}×; planned ${mib(r.plannedPeakBytes)}), ` +
-        `checkpointing ${r.checkpointing ? 'on' : 'off'}, ${(r.trainableParameters / 1e6).toFixed(2)}M trainable, optimizer state ${mib(r.optimizerStateBytes)}`,
+        `checkpointing ${r.checkpointing ? 'on' : 'off'}, frozen weights ${r.weights}, ${(r.trainableParameters / 1e6).toFixed(2)}M trainable, optimizer state ${mib(r.optimizerStateBytes)}`,
     );
   }
   return lines.join('\n');
@@ -161,6 +171,7 @@ const median = (xs: readonly number[]) => {
 /** Measures one trainable selection in this process: reference pass, warm-up steps, timed steps. */
 export async function measureSelection(options: BenchTrainOptions, spec: string): Promise<TrainBenchmarkSample> {
   const info = await initBackend(options.backend);
+  applyEngineFlags(options);
   const { config } = benchConfig(options);
   const length = options.promptLength + options.completionLength;
   const rows = 2 * options.batchSize;
@@ -169,13 +180,21 @@ export async function measureSelection(options: BenchTrainOptions, spec: string)
       ? { parameters: addedLayerParameters(config, 1), trainsEmbedding: false }
       : trainableFromConfig(config, parseTrainableSpec(spec));
   const planned = resolveMemoryPlan(
-    { config: spec === 'clm' ? { ...config, numLayers: config.numLayers + 1 } : config, rows, length, scoredPositions: rows * options.completionLength, trainableParameters: trainable.parameters, trainsEmbedding: trainable.trainsEmbedding },
+    {
+      config: spec === 'clm' ? { ...config, numLayers: config.numLayers + 1 } : config,
+      rows,
+      length,
+      scoredPositions: rows * options.completionLength,
+      trainableParameters: trainable.parameters,
+      trainsEmbedding: trainable.trainsEmbedding,
+      frozenInEngine: options.model !== undefined && frozenInEngine(options.model, options.weights, config),
+    },
     options.gradientCheckpointing,
     info.name,
     { what: `bench train ${spec}` },
   );
   const meter = startTensorMemoryMeter();
-  const model: Transformer = options.model ? loadModel(options.model) : createRandomModel(config, { seed: 0 });
+  const model: Transformer = options.model ? loadModel(options.model, { weights: options.weights }) : createRandomModel(config, { seed: 0 });
   // `clm`: the paper's setup — one identity layer inserted before layer 0 and trained alone, with the
   // λ = 0 path as the reference (no second copy of the weights).
   const clm = spec === 'clm' ? expandModel(model, { layers: 1 }) : undefined;
@@ -221,6 +240,7 @@ export async function measureSelection(options: BenchTrainOptions, spec: string)
     peakTensorBytes: meter.peakBytes,
     plannedPeakBytes: planned.plan.total,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    weights: model.weightStorage ?? 'tfjs',
     modelBytes: [...params.values()].reduce((n, v) => n + 4 * v.size, 0),
     referenceSeconds,
   };
@@ -241,6 +261,8 @@ function workerArgs(options: BenchTrainOptions, spec: string): string[] {
   args.push('--gradient-checkpointing', options.gradientCheckpointing, '--shape', options.shape);
   if (options.model) args.push('--model', options.model);
   if (options.backend) args.push('--backend', options.backend);
+  if (options.weights) args.push('--weights', options.weights);
+  if (options.threads !== undefined) args.push('--threads', String(options.threads));
   return args;
 }
 

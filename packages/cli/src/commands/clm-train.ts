@@ -3,7 +3,7 @@ import { addedLayerParameters, applyAdapter, clmTrainingRecord, createClmTrainer
 import type { Command } from 'commander';
 import { intOption } from '../option-parsers.js';
 import { addDeprecatedFlag, addWeightsMismatchFlag, printResult } from '../flag-vocabulary.js';
-import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, prepareBeforeWeights, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
+import { checkTrainFlags, formatTrainSummary, frozenInEngine, planPreferenceTraining, prepareBeforeWeights, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 import type { DpoTrainCommandOptions, DpoTrainSummary } from './dpo-train.js';
 import { addPreferenceTrainingFlags } from './training-flags.js';
 
@@ -54,7 +54,7 @@ export async function runClmTrain(options: ClmTrainCommandOptions, stderr: NodeJ
   const { backend, config, tokenizer, maxLength, data } = await prepareBeforeWeights(options, stderr);
   const added = options.adapter ? readAdapterManifest(options.adapter).numAddedLayers : options.layers;
   const trainable = { parameters: addedLayerParameters(config, added), trainsEmbedding: false };
-  const memory = planPreferenceTraining(options, { ...config, numLayers: config.numLayers + added }, data, trainable, backend.name, stderr);
+  const memory = planPreferenceTraining(options, { ...config, numLayers: config.numLayers + added }, data, trainable, backend.name, stderr, frozenInEngine(options.model, options.weights, config));
   const model = loadModel(options.model, { weights: options.weights ?? 'auto' });
   let clm;
   try {

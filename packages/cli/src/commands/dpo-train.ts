@@ -20,7 +20,7 @@ import {
 import type { Command } from 'commander';
 import type { EngineFlags } from '../engine-flags.js';
 import { printResult } from '../flag-vocabulary.js';
-import { checkTrainFlags, formatTrainSummary, planPreferenceTraining, prepareBeforeWeights, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
+import { checkTrainFlags, formatTrainSummary, frozenInEngine, planPreferenceTraining, prepareBeforeWeights, trainSummary, trainerConfigFromFlags, trainingProgress } from './preference-training.js';
 import { addPreferenceTrainingFlags } from './training-flags.js';
 
 export interface DpoTrainCommandOptions {
@@ -119,7 +119,7 @@ export async function runDpoTrain(options: DpoTrainCommandOptions, stderr: NodeJ
   const trainable = parseTrainableSpec(options.trainable);
   // Everything the memory plan needs comes before the weights: the config, the data and the trainable set.
   const { backend, config, tokenizer, maxLength, data } = await prepareBeforeWeights(options, stderr);
-  const memory = planPreferenceTraining(options, config, data, trainableFromConfig(config, trainable), backend.name, stderr);
+  const memory = planPreferenceTraining(options, config, data, trainableFromConfig(config, trainable), backend.name, stderr, frozenInEngine(options.model, options.weights, config));
   const model = loadModel(options.model, { weights: options.weights ?? 'auto' });
   const progress = trainingProgress('dpo', 'reference log-probs');
   const trainer = new DpoTrainer({

@@ -1,4 +1,4 @@
-import { AligndialError, type BackendInfo, type BackendName, type ModelConfig, type ResolvedMemoryPlan, Tokenizer, initBackend, loadModelConfig, resolveMemoryPlan } from '@aligndial/core';
+import { AligndialError, type BackendInfo, type BackendName, type ModelConfig, type ResolvedMemoryPlan, Tokenizer, type WeightsChoice, initBackend, loadModelConfig, resolveMemoryPlan, resolveWeightStorage } from '@aligndial/core';
 import { type EngineFlags, applyEngineFlags } from '../engine-threads.js';
 import { listCheckpoints } from '@aligndial/core/internal';
 import { type DpoConfig, type DpoLogRecord, type DpoTrainResult, type TokenizedPreference, readPreferenceFile, splitTrainEval, tokenizePreferences } from '@aligndial/dpo';
@@ -111,6 +111,19 @@ export function trainerConfigFromFlags(options: TrainFlags): Partial<DpoConfig> 
 }
 
 /**
+ * Whether `loadModel(dir, { weights })` will hold the frozen matrices in the matmul engine (outside the tfjs
+ * heap). `auto` reads the checkpoint's header for its dtype; a header that cannot be read counts as "no"
+ * (the conservative plan), and loading the weights reports the file's problem.
+ */
+export function frozenInEngine(dir: string, weights: WeightsChoice | undefined, config: ModelConfig): boolean {
+  try {
+    return resolveWeightStorage(dir, weights ?? 'auto', config) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The memory plan of the run the flags describe, made before any weight is read: the longest
  * micro-batch the data can form, the trainable set and AdamW. Prints its one line on stderr, decides
  * `--gradient-checkpointing auto`, and refuses (AligndialError) a run that cannot fit.
@@ -122,6 +135,8 @@ export function planPreferenceTraining(
   trainable: { parameters: number; trainsEmbedding: boolean },
   backend: string,
   stderr: NodeJS.WritableStream,
+  /** Whether the frozen matrices will be held by the matmul engine (outside the tfjs heap). */
+  frozenMatricesInEngine = false,
 ): ResolvedMemoryPlan {
   let length = 2;
   let longestCompletions = 0;
@@ -138,6 +153,7 @@ export function planPreferenceTraining(
       scoredPositions: pairs * longestCompletions,
       trainableParameters: trainable.parameters,
       trainsEmbedding: trainable.trainsEmbedding,
+      frozenInEngine: frozenMatricesInEngine,
     },
     options.gradientCheckpointing,
     backend,

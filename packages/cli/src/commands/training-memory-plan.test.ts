@@ -53,7 +53,7 @@ describe('the training memory plan in dpo train and clm train', () => {
     const run = await runCliCaptured(['dpo', 'train', '--model', bigDir, '--data', dataFile, '--out', out, '--trainable', 'all', '--batch-size', '4', '--gradient-checkpointing', 'off', '--backend', 'wasm']);
     expect(run.code).toBe(1);
     const [error, hint, ...rest] = run.stderr.trim().split('\n');
-    expect(error).toMatch(/^aligndial: error: training 4 pair\(s\) × \d+ tokens per micro-batch needs about .* GiB but 3\.60 GiB is available in the wasm heap: 4 GiB less headroom \(weights .* \+ activations .*checkpointing off\)\); (the largest that fits|no batch fits: weights, optimizer state and gradients alone need)/);
+    expect(error).toMatch(/^aligndial: error: training 4 pair\(s\) × \d+ tokens per micro-batch needs about .* GiB but 3\.60 GiB is available in the wasm heap: 4 GiB less headroom \(weights .* \+ activations .*checkpointing off\)\); (the largest that fits|no batch fits: weights, optimizer state and the optimizer step alone need)/);
     expect(hint).toMatch(/^hint: Try --gradient-checkpointing on/);
     expect(rest).toEqual([]);
     expect(run.stderr).not.toMatch(/internal error|at .*\.ts/);

@@ -25,6 +25,11 @@ export interface MemoryPlanInput {
   checkpointing: boolean;
   /** Bytes per stored weight; the wasm and tfjs-node backends compute in float32 (4). */
   weightBytes?: number;
+  /**
+   * The frozen matrices live in the matmul engine's own memory (`--weights` f32/bf16/int8 on wasm/cpu), not in
+   * this heap: only the trainable weights (tfjs Variables) count here. The engine's memory is checked on load.
+   */
+  frozenInEngine?: boolean;
 }
 
 /** The estimate, in bytes, by part. */
@@ -62,7 +67,9 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const weightBytes = input.weightBytes ?? F32;
   // A tied head is kept transposed ([D, V]) beside the embedding for inference-mode matmuls (the reference pass).
   const tiedHeadCopy = config.tieWordEmbeddings ? V * D * F32 : 0;
-  const weights = countParameters(config) * weightBytes + tiedHeadCopy;
+  const weights = input.frozenInEngine
+    ? input.trainableParameters * F32 + (input.trainsEmbedding ? tiedHeadCopy : 0)
+    : countParameters(config) * weightBytes + tiedHeadCopy;
   const optimizerState = 2 * input.trainableParameters * F32;
   const embedGrad = input.trainsEmbedding ? 2 * V * D * F32 : 0;
   const gradients = (checkpointing ? 1.5 : 2) * input.trainableParameters * F32 + embedGrad;
@@ -165,13 +172,14 @@ export function resolveMemoryPlan(
     if (longest > 0) helps.push(`--max-length ${longest} at 1 ${unit === 'pairs' ? 'pair' : 'sequence'} per batch`);
     helps.push('training fewer parameters (clm train, or --trainable bottom:K)');
     if (backend === 'wasm') helps.push('the node backend (npm install @tensorflow/tfjs-node@4.22.0), which is not bound to a 4 GiB heap');
-    const fixed = plan.weights + plan.optimizerState + plan.gradients;
+    // What no batch goes below: weights, AdamW's moments and the larger of gradients and the update's temporaries.
+    const floor = planTrainingMemory({ ...input, rows: perExample, length: 2, scoredPositions: perExample, checkpointing }).total;
     const largest =
       batch > 0
         ? `the largest that fits is ${batch} ${unit} × ${input.length} tokens`
         : longest > 0
           ? `the largest that fits is 1 × ${longest} tokens`
-          : `no batch fits: weights, optimizer state and gradients alone need ${formatBytes(fixed)}`;
+          : `no batch fits: weights, optimizer state and the optimizer step alone need ${formatBytes(floor)}`;
     throw new AligndialError(`${options.what ?? 'training'} needs about ${formatBytes(plan.total)} but ${formatBytes(budget.bytes)} is available in ${budget.what} (${planParts(plan)}); ${largest}`, {
       hint: `Try ${helps.join('; or ')}.`,
     });

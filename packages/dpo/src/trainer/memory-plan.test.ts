@@ -57,8 +57,20 @@ describe('training memory plan', () => {
     const layer = resolveMemoryPlan({ config: qwen, rows: 2, length: 512, trainableParameters: 15e6 }, 'auto', 'wasm');
     expect(layer.checkpointing).toBe(true);
     expect(() => resolveMemoryPlan({ config: qwen, rows: 2, length: 512, trainableParameters: 494e6, trainsEmbedding: true }, 'auto', 'wasm')).toThrow(
-      /needs about .* GiB but 3\.60 GiB is available .*; (the largest that fits is|no batch fits: weights, optimizer state and gradients alone need)/,
+      /needs about .* GiB but 3\.60 GiB is available .*; (the largest that fits is|no batch fits: weights, optimizer state and the optimizer step alone need)/,
     );
     expect(() => resolveMemoryPlan({ config: CONFIG, rows: 2048, length: 512, trainableParameters: 1000 }, 'off', 'wasm')).toThrow(/the largest that fits is \d+ pairs × 512 tokens/);
+  });
+
+  it('counts only the trainable weights in the heap when the frozen matrices live in the engine', () => {
+    // Llama-3.2-1B's shape with CLM's one added layer: 4.6 GiB of float32 weights cannot share the wasm heap,
+    // but held by the engine (bf16, its own memory) only the added layer's 61 M parameters are tfjs Variables.
+    const llama1b = { ...CONFIG, vocabSize: 128256, hiddenSize: 2048, intermediateSize: 8192, numLayers: 17, numHeads: 32, numKvHeads: 8, headDim: 64 };
+    const layer = 2048 * (2048 + 2 * 512) + 2048 * 2048 + 3 * 2048 * 8192 + 2 * 2048; // q/k/v, o, gate/up/down, norms
+    const input = { config: llama1b, rows: 2, length: 512, trainableParameters: layer };
+    expect(() => resolveMemoryPlan(input, 'auto', 'wasm')).toThrow(/needs about .* GiB but 3\.60 GiB is available/);
+    const inEngine = resolveMemoryPlan({ ...input, frozenInEngine: true }, 'auto', 'wasm');
+    expect(inEngine.plan.weights).toBe(4 * layer);
+    expect(inEngine.plan.total).toBeLessThan(3.6 * 2 ** 30);
   });
 });
