@@ -1,4 +1,5 @@
 import { registerJsKernel, runKernel } from '../runtime/js-kernel.js';
+import { swapLastTwo } from '../runtime/matmul-gradient.js';
 import { tf } from '../runtime/tf.js';
 import { engineAvailable } from './availability.js';
 import { batchMatMulInto } from './batch-matmul.js';
@@ -20,13 +21,6 @@ registerJsKernel({
     batchMatMulInto(a, b, batchOf(sa), rows(sa), cols(sa), transposeB ? rows(sb) : cols(sb), transposeB, c);
   },
 });
-
-const swapLastTwo = (t: tf.Tensor) => {
-  const perm = t.shape.map((_, i) => i);
-  const n = perm.length;
-  [perm[n - 2], perm[n - 1]] = [perm[n - 1], perm[n - 2]];
-  return tf.transpose(t, perm);
-};
 
 const run = (a: tf.Tensor, b: tf.Tensor, transposeB: boolean) => runKernel<tf.Tensor>(BATCH_MATMUL, { a, b }, { transposeB });
 

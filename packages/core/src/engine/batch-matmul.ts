@@ -1,5 +1,6 @@
 import { AligndialError } from '../errors.js';
 import { getEngine } from './engine.js';
+import { align } from './engine-memory.js';
 import { Op } from './kernel-exports.js';
 
 /**
@@ -32,6 +33,3 @@ export function batchMatMulInto(a: Float32Array, b: Float32Array, batch: number,
   out.set(mem.f32(cOff, out.length));
 }
 
-function align(n: number): number {
-  return Math.ceil(n / 64) * 64;
-}

@@ -1,5 +1,6 @@
 import { AligndialError } from '../errors.js';
 import { type Engine, getEngine } from './engine.js';
+import { align } from './engine-memory.js';
 import { GEMM_MIN_ROWS, Op } from './kernel-exports.js';
 
 /** How the engine stores a weight matrix: float32, bfloat16, or q8 (int8 blocks of 32 along the input, one f32 scale each). */
@@ -249,6 +250,3 @@ function bf16Float32(bits: Uint16Array): Float32Array {
   return out;
 }
 
-function align(n: number): number {
-  return Math.ceil(n / 64) * 64;
-}

@@ -109,6 +109,7 @@ export class EngineMemory {
   }
 }
 
-function align(n: number): number {
+/** `n` rounded up to a multiple of 64 bytes (a cache line; every offset the engine hands out is one). */
+export function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }

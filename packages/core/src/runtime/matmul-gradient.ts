@@ -6,7 +6,8 @@ import { tf } from './tf.js';
  * This gradient computes the same values with explicit transposes; tfjs only evaluates the
  * closures it needs, so frozen weights never get a gradient computed.
  */
-function swapLastTwo(t: tf.Tensor): tf.Tensor {
+/** `t` with its last two axes swapped (an explicit transpose). */
+export function swapLastTwo(t: tf.Tensor): tf.Tensor {
   const perm = t.shape.map((_, i) => i);
   const n = perm.length;
   [perm[n - 2], perm[n - 1]] = [perm[n - 1], perm[n - 2]];
