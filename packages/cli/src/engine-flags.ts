@@ -8,7 +8,7 @@ const WEIGHTS_HELP =
 const THREADS_HELP = 'threads per matmul, the main one included (env ALIGNDIAL_THREADS; default: measured — all cores where they help, else 1)';
 
 /** The `--weights` and `--threads` options (fresh objects: commander options belong to one command). */
-export function engineOptions(): Option[] {
+function engineOptions(): Option[] {
   return [
     new Option('--weights <type>', WEIGHTS_HELP).choices(WEIGHTS_CHOICES).default('auto'),
     new Option('--threads <n>', THREADS_HELP).argParser((value: string) => {

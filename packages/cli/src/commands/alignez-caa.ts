@@ -1,7 +1,7 @@
 import type { BackendName } from '@aligndial/core';
 import { type Pooling, fitCaa, readPreferencePairs, saveEdits } from '@aligndial/alignez';
 import { type Command, Option } from 'commander';
-import { type EngineFlags, engineOptions } from '../engine-flags.js';
+import { type EngineFlags, addEngineFlags } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { addBackendFlag, addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption } from '../option-parsers.js';
@@ -47,7 +47,7 @@ export function registerAlignezCaaCommand(alignez: Command): void {
     .option('--batch-size <n>', 'sequences per forward pass', intOption(1, 100_000), 8)
     .option('--max-length <n>', 'longest sequence in tokens (longer ones keep their end)', intOption(2), 512);
   addBackendFlag(command);
-  for (const option of engineOptions()) command.addOption(option);
+  addEngineFlags(command);
   addJsonFlag(command);
   addDeprecatedFlag(command, { old: '--layer', replacement: '--edit-layer-index' });
   addDeprecatedFlag(command, { old: '--limit', replacement: '--max-samples' });

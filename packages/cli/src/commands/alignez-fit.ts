@@ -1,7 +1,7 @@
 import { type BackendName, modelFingerprint } from '@aligndial/core';
 import { type AlignEzDiagnostics, type EmbedText, type Pooling, fitAlignEz, readPreferenceData, saveEdits } from '@aligndial/alignez';
 import { type Command, Option } from 'commander';
-import { type EngineFlags, engineOptions } from '../engine-flags.js';
+import { type EngineFlags, addEngineFlags } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { addBackendFlag, addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
@@ -78,7 +78,7 @@ export function registerAlignezFitCommand(alignez: Command): void {
     .option('--batch-size <n>', 'texts per forward pass', intOption(1, 100_000), 8)
     .option('--max-length <n>', 'longest sequence in tokens (longer ones keep their end)', intOption(2), 512);
   addBackendFlag(command);
-  for (const option of engineOptions()) command.addOption(option);
+  addEngineFlags(command);
   addJsonFlag(command);
   addDeprecatedFlag(command, { old: '--layers', replacement: '--edit-layers' });
   addDeprecatedFlag(command, { old: '--max-tokens', replacement: '--max-length' });

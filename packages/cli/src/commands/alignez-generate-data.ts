@@ -1,7 +1,7 @@
 import type { BackendName } from '@aligndial/core';
 import { type GeneratePreferenceDataResult, generatePreferenceData, readQueriesFile, resolveTemplates } from '@aligndial/alignez';
 import type { Command } from 'commander';
-import { type EngineFlags, engineOptions } from '../engine-flags.js';
+import { type EngineFlags, addEngineFlags } from '../engine-flags.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { addBackendFlag, addDeprecatedFlag, addJsonFlag, printResult } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
@@ -64,7 +64,7 @@ export function registerAlignezGenerateDataCommand(alignez: Command): void {
     .option('--max-samples <n>', 'use at most the first N samples', intOption(1))
     .option('--overwrite', 'start --out afresh instead of resuming it');
   addBackendFlag(command);
-  for (const option of engineOptions()) command.addOption(option);
+  addEngineFlags(command);
   addJsonFlag(command);
   addDeprecatedFlag(command, { old: '--limit', replacement: '--max-samples' });
   addDeprecatedFlag(command, { old: '--traits-max-tokens', replacement: '--traits-max-new-tokens' });

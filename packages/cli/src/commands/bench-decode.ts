@@ -1,7 +1,7 @@
 import { type ClmDecodeBenchmark, runClmDecodeBenchmark } from '@aligndial/clm';
 import { AligndialError, type BackendName, type WeightsChoice, WEIGHTS_CHOICES, backendInfo, countParameters, createModelDecoder, initBackend, loadModel } from '@aligndial/core';
 import { benchmarkDecoders } from '@aligndial/core/internal';
-import { applyEngineFlags, engineOptions } from '../engine-flags.js';
+import { addEngineFlags, applyEngineFlags } from '../engine-flags.js';
 import type { Command } from 'commander';
 import { addBackendFlag, addDeprecatedFlag, addJsonFlag } from '../flag-vocabulary.js';
 import { intOption, numberOption } from '../option-parsers.js';
@@ -51,7 +51,7 @@ export function registerBenchDecodeCommand(bench: Command): void {
     .option('--warmup <n>', 'untimed decode steps first', intOption(0, 1000), 8)
     .option('--rounds <n>', 'timed rounds (medians are reported)', intOption(1, 100), 3)
     .option('--compare-weights <list>', `comma-separated storage types to compare in alternating rounds (instead of --weights): ${WEIGHTS_CHOICES.join(', ')}, tfjs (Variables, no engine)`);
-  for (const option of engineOptions()) command.addOption(option);
+  addEngineFlags(command);
   addBackendFlag(command);
   addJsonFlag(command);
   addDeprecatedFlag(command, { old: '--prompt', replacement: '--prompt-length' });
