@@ -2,7 +2,7 @@ import './wasm-types.js';
 import { availableParallelism } from 'node:os';
 import { AligndialError } from '../errors.js';
 import { EngineMemory } from './engine-memory.js';
-import { type KernelExports, Op, type OpCode } from './kernel-exports.js';
+import { Ctl, type KernelExports, Op, type OpCode, runChunk } from './kernel-exports.js';
 import { LINEAR_WASM_BASE64 } from './kernels/linear-wasm.js';
 import { ThreadPool } from './thread-pool.js';
 
@@ -182,27 +182,13 @@ export class Engine {
   }
 }
 
-function runSingle(k: KernelExports, op: OpCode, a: readonly number[], total: number): void {
-  switch (op) {
-    case Op.linearF32:
-      return k.linear_f32(a[0], a[1], a[2], a[3], a[4], a[5], a[6], 0, total);
-    case Op.linearBf16:
-      return k.linear_bf16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], 0, total);
-    case Op.linearQ8:
-      return k.linear_q8(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], 0, total);
-    case Op.gradF32:
-      return k.linear_grad_f32(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], 0, total);
-    case Op.gradBf16:
-      return k.linear_grad_bf16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], 0, total);
-    case Op.gradQ8:
-      return k.linear_grad_q8(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], 0, total);
-    case Op.quantizeW:
-      return k.quantize_w_q8(a[0], a[1], a[2], a[3], a[4], 0, total);
-    case Op.toBf16:
-      return k.f32_to_bf16(a[0], a[1], 0, total);
-    case Op.quantizeX:
-      return k.quantize_x_q16(a[0], a[1], a[2], a[3], a[4], 0, total);
-    case Op.gemmQ8:
-      return k.gemm_q8_f32x(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], 0, total);
-  }
+/** A control block for one-thread calls: the same `runChunk` as the pool's, over one chunk covering the range. */
+const singleCtl = new Int32Array(Ctl.size);
+
+function runSingle(k: KernelExports, op: OpCode, args: readonly number[], total: number): void {
+  singleCtl[Ctl.op] = op;
+  singleCtl[Ctl.chunkSize] = total;
+  singleCtl[Ctl.total] = total;
+  for (let i = 0; i < args.length; i++) singleCtl[Ctl.args + i] = args[i];
+  runChunk(k, singleCtl, 0);
 }
