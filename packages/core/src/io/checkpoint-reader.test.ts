@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AligndialError } from '../errors.js';
 import { CheckpointReader } from './checkpoint-reader.js';
 import { writeSafetensors } from './safetensors-writer.js';
+import { expectAligndialError } from './expect-aligndial-error.test-util.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'aligndial-ckpt-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -15,18 +16,6 @@ const newDir = () => {
   mkdirSync(dir);
   return dir;
 };
-
-function expectAligndialError(fn: () => unknown, pattern: RegExp): AligndialError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(AligndialError);
-  expect((caught as Error).message).toMatch(pattern);
-  return caught as AligndialError;
-}
 
 /** Two shards plus an index, as transformers' save_pretrained writes them. */
 function shardedDir(weightMap?: Record<string, string>): string {

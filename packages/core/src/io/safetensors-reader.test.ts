@@ -9,6 +9,7 @@ import type { NativeTypedArray } from './dtype-convert.js';
 import type { SafetensorsDtype } from './safetensors-header.js';
 import { SafetensorsReader } from './safetensors-reader.js';
 import { writeSafetensors } from './safetensors-writer.js';
+import { expectAligndialError } from './expect-aligndial-error.test-util.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'aligndial-st-reader-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -23,17 +24,6 @@ function rawFile(header: unknown, data: Uint8Array = new Uint8Array(0), headerLe
   const path = tmpFile('raw');
   writeFileSync(path, Buffer.concat([prefix, json, data]));
   return path;
-}
-
-function expectAligndialError(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(AligndialError);
-  expect((caught as Error).message).toMatch(pattern);
 }
 
 describe('SafetensorsReader round trip', () => {
