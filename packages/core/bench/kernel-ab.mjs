@@ -20,11 +20,13 @@ const mods = files.map((f, i) => {
   execFileSync('wasm-ld-14', [...LDFLAGS.filter((c) => c !== '--strip-all'), '-o', join(dir, `${i}.wasm`), join(dir, `${i}.o`)]);
   const memory = new WebAssembly.Memory({ initial: 4096, maximum: 65536, shared: true });
   const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(dir, `${i}.wasm`))), { env: { memory } });
-  return { f, k: inst.exports, memory };
+  /** @typedef {(...args: number[]) => void} Kernel */
+  const k = /** @type {{ linear_bf16: Kernel, linear_grad_bf16: Kernel }} */ (/** @type {unknown} */ (inst.exports));
+  return { f, k, memory };
 });
 const shapes = [[512, 576, 576], [2048, 3072, 576], [2048, 576, 1536], [1, 1536, 576], [1, 32000, 288]];
 for (const [M, N, K] of shapes) {
-  const res = mods.map(() => ({ lin: [], grad: [] }));
+  const res = mods.map(() => ({ lin: /** @type {number[]} */ ([]), grad: /** @type {number[]} */ ([]) }));
   const base = 1 << 20;
   const wOff = base, xOff = wOff + N * K * 2 + 64, yOff = xOff + M * K * 4 + 64, dyOff = yOff + M * N * 4 + 64, dxOff = dyOff + M * N * 4 + 64;
   for (const m of mods) {
@@ -39,7 +41,7 @@ for (const [M, N, K] of shapes) {
       if (M > 1) { t0 = performance.now(); m.k.linear_grad_bf16(dyOff, M, N, wOff, K, 0, dxOff, K, 0, K); res[i].grad.push(performance.now() - t0); }
     });
   }
-  const med = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
-  const gf = (ms) => ((2 * M * N * K) / ms / 1e6).toFixed(1);
+  const med = (/** @type {number[]} */ v) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  const gf = (/** @type {number} */ ms) => ((2 * M * N * K) / ms / 1e6).toFixed(1);
   console.log(`M=${M} N=${N} K=${K}: ` + mods.map((m, i) => `${m.f.split('/').pop()} lin ${gf(med(res[i].lin))}${M > 1 ? ' grad ' + gf(med(res[i].grad)) : ''}`).join(' | '));
 }
