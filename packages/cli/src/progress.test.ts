@@ -56,3 +56,45 @@ describe('formatSeconds', () => {
     ]);
   });
 });
+
+describe('createProgress where stderr is not a terminal', () => {
+  function pipe() {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+    return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
+  }
+
+  it('writes a plain line from update itself at most every interval, and one at the end (no timer needed)', () => {
+    const p = pipe();
+    let clock = 0;
+    const bar = createProgress('reference log-probs', 300, {}, { stream: p.stream, now: () => clock, everyMs: 10_000 });
+    bar.update(2);
+    clock = 4_000;
+    bar.update(5); // within 10 s of the last line: nothing
+    clock = 12_000;
+    bar.update(30);
+    clock = 13_000;
+    bar.update(300);
+    bar.stop();
+    expect(p.lines()).toEqual([
+      'reference log-probs 2/300 | 0s elapsed | eta ?',
+      'reference log-probs 30/300 | 12s elapsed | eta 1m 48s',
+      'reference log-probs 300/300 | 13s elapsed | eta 0s',
+    ]);
+    expect(p.lines().join('')).not.toMatch(/\x1b|\r/);
+  });
+
+  it('carries the fields and writes nothing when the work fails before its first update', () => {
+    const p = pipe();
+    const bar = createProgress('grade', 4, { errors: 0 }, { stream: p.stream, now: () => 0 });
+    bar.stop();
+    expect(p.lines()).toEqual([]);
+    bar.update(1, { errors: 2 });
+    expect(p.lines()).toEqual(['grade 1/4 | 0s elapsed | eta ? | errors 2']);
+  });
+});

@@ -9,6 +9,10 @@ export interface Progress {
 /** Where a bar draws (stderr unless a test says otherwise). */
 export interface ProgressOptions {
   stream?: NodeJS.WriteStream | (NodeJS.WritableStream & { isTTY?: boolean });
+  /** Clock for the plain-line mode (tests). */
+  now?: () => number;
+  /** Plain-line mode: at most one line per this many milliseconds (default 10 s), plus the last. */
+  everyMs?: number;
 }
 
 /**
@@ -18,6 +22,7 @@ export interface ProgressOptions {
 export function createProgress(label: string, total: number, fields: Record<string, string | number> = {}, options: ProgressOptions = {}): Progress {
   if (process.env.ALIGNDIAL_PROGRESS === '0') return { update() {}, stop() {} };
   const stream = (options.stream ?? process.stderr) as NodeJS.WriteStream;
+  if (!stream.isTTY) return lineProgress(label, total, fields, stream, options.now ?? Date.now, options.everyMs ?? 10_000);
   const extra = Object.keys(fields)
     .map((k) => `${k} {${k}}`)
     .join(' | ');
@@ -26,8 +31,6 @@ export function createProgress(label: string, total: number, fields: Record<stri
     formatTime: formatSeconds,
     stream,
     hideCursor: true,
-    noTTYOutput: !stream.isTTY,
-    notTTYSchedule: 10_000,
     etaBuffer: 20,
   });
   let started = false;
@@ -40,6 +43,38 @@ export function createProgress(label: string, total: number, fields: Record<stri
     },
     stop: () => {
       if (started) bar.stop();
+    },
+  };
+}
+
+/**
+ * Where stderr is a file or a pipe (nohup, CI logs): one plain line per `everyMs` and one at the end,
+ * written from `update` itself. cli-progress's own non-TTY mode prints from a timer, and a timer never
+ * fires while training or scoring runs synchronously between awaits that settle as microtasks, so a
+ * run of hours logged nothing.
+ */
+function lineProgress(label: string, total: number, fields: Record<string, string | number>, stream: NodeJS.WritableStream, now: () => number, everyMs: number): Progress {
+  const start = now();
+  let last = -Infinity;
+  let done = 0;
+  let current = { ...fields };
+  let started = false;
+  const line = () => {
+    const elapsed = (now() - start) / 1000;
+    const eta = done >= total ? 0 : done > 0 && elapsed > 0 ? (elapsed / done) * (total - done) : Number.NaN;
+    const extra = Object.entries(current).map(([k, v]) => ` | ${k} ${v}`).join('');
+    stream.write(`${label} ${done}/${total} | ${formatSeconds(elapsed)} elapsed | eta ${formatSeconds(eta)}${extra}\n`);
+    last = now();
+  };
+  return {
+    update: (d, f) => {
+      started = true;
+      done = d;
+      if (f) current = { ...current, ...f };
+      if (now() - last >= everyMs) line();
+    },
+    stop: () => {
+      if (started) line();
     },
   };
 }

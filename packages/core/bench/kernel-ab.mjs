@@ -24,7 +24,7 @@ const mods = files.map((f, i) => {
   const k = /** @type {{ linear_bf16: Kernel, linear_grad_bf16: Kernel }} */ (/** @type {unknown} */ (inst.exports));
   return { f, k, memory };
 });
-const shapes = [[512, 576, 576], [2048, 3072, 576], [2048, 576, 1536], [1, 1536, 576], [1, 32000, 288]];
+const shapes = JSON.parse(process.env.SHAPES ?? "null") ?? [[512, 576, 576], [2048, 3072, 576], [2048, 576, 1536], [1, 1536, 576], [1, 32000, 288]];
 for (const [M, N, K] of shapes) {
   const res = mods.map(() => ({ lin: /** @type {number[]} */ ([]), grad: /** @type {number[]} */ ([]) }));
   const base = 1 << 20;
