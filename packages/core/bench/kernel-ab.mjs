@@ -24,6 +24,9 @@ const mods = files.map((f, i) => {
   const k = /** @type {{ linear_bf16: Kernel, linear_grad_bf16: Kernel }} */ (/** @type {unknown} */ (inst.exports));
   return { f, k, memory };
 });
+// Weights in the packed layout (linear.c), as every EngineMatrix holds them; K a multiple of 16 (whole chunks).
+const PACKED = 4;
+// SHAPES='[[M,N,K],...]' overrides the default shapes.
 const shapes = JSON.parse(process.env.SHAPES ?? "null") ?? [[512, 576, 576], [2048, 3072, 576], [2048, 576, 1536], [1, 1536, 576], [1, 32000, 288]];
 for (const [M, N, K] of shapes) {
   const res = mods.map(() => ({ lin: /** @type {number[]} */ ([]), grad: /** @type {number[]} */ ([]) }));
@@ -37,8 +40,8 @@ for (const [M, N, K] of shapes) {
   const reps = Math.max(6, Math.min(200, Math.round(3e9 / (2 * M * N * K))));
   for (let r = 0; r < reps; r++) {
     mods.forEach((m, i) => {
-      let t0 = performance.now(); m.k.linear_bf16(xOff, M, K, wOff, 0, yOff, N, 0, N); res[i].lin.push(performance.now() - t0);
-      if (M > 1) { t0 = performance.now(); m.k.linear_grad_bf16(dyOff, M, N, wOff, K, 0, dxOff, K, 0, K); res[i].grad.push(performance.now() - t0); }
+      let t0 = performance.now(); m.k.linear_bf16(xOff, M, K, wOff, PACKED, 0, yOff, N, 0, N); res[i].lin.push(performance.now() - t0);
+      if (M > 1) { t0 = performance.now(); m.k.linear_grad_bf16(dyOff, M, N, wOff, PACKED, K, 0, dxOff, K, 0, K); res[i].grad.push(performance.now() - t0); }
     });
   }
   const med = (/** @type {number[]} */ v) => [...v].sort((a, b) => a - b)[v.length >> 1];

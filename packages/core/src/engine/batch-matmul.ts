@@ -1,7 +1,7 @@
 import { AligndialError } from '../errors.js';
 import { getEngine } from './engine.js';
 import { align } from './engine-memory.js';
-import { Op } from './kernel-exports.js';
+import { Layout, Op } from './kernel-exports.js';
 
 /**
  * C[i] = A[i] · B[i] (or A[i] · B[i]ᵀ) for i < `batch`, float32 activations on both sides, on the engine's
@@ -25,9 +25,9 @@ export function batchMatMulInto(a: Float32Array, b: Float32Array, batch: number,
   else {
     for (let i = 0; i < batch; i++) {
       const ai = aOff + i * M * K * 4, bi = bOff + i * K * N * 4, ci = cOff + i * M * N * 4;
-      // linear_f32(x, M, K, w [N, K], bias, y, N) / linear_grad_f32(dy [M, K], M, K, w [K, N], ld N, -, dx [M, N], N).
-      if (transposeB) e.run(Op.linearF32, [ai, M, K, bi, 0, ci, N], N, e.chunkFor(N, 16));
-      else e.run(Op.gradF32, [ai, M, K, bi, N, 0, ci, N], N, e.chunkFor(N, 32));
+      // linear_f32(x, M, K, w [N, K], row-major, bias, y, N) / linear_grad_f32(dy [M, K], M, K, w [K, N], row-major, ld N, -, dx [M, N], N).
+      if (transposeB) e.run(Op.linearF32, [ai, M, K, bi, Layout.rowMajor, 0, ci, N], N, e.chunkFor(N, 16));
+      else e.run(Op.gradF32, [ai, M, K, bi, Layout.rowMajor, N, 0, ci, N], N, e.chunkFor(N, 32));
     }
   }
   out.set(mem.f32(cOff, out.length));

@@ -121,6 +121,41 @@ describe('EngineMatrix kernels', () => {
     configureEngineThreads(undefined);
   });
 
+  it('stores rows written in pieces at any offset (packed groups of 4 split across writes) and gathers them in any order', () => {
+    const [N, K] = [11, 37];
+    const w = values(N * K, 21);
+    for (const storage of ['f32', 'bf16', 'int8'] as WeightStorage[]) {
+      const whole = EngineMatrix.fromFloat32(w, N, K, storage, 'whole');
+      const pieces = new EngineMatrix(N, K, storage, 'pieces');
+      for (const [r0, r1] of [[0, 3], [3, 5], [5, 10], [10, 11]]) pieces.writeRows(r0, w.subarray(r0 * K, r1 * K));
+      const all = whole.toFloat32();
+      expect(Buffer.from(pieces.toFloat32().buffer).equals(Buffer.from(all.buffer))).toBe(true);
+      if (storage === 'f32') expect(Array.from(all)).toEqual(Array.from(w));
+      const ids = [10, 0, 3, 4, 5, 5, 9];
+      const gathered = pieces.gatherRows(ids);
+      ids.forEach((id, i) => expect(Array.from(gathered.subarray(i * K, (i + 1) * K))).toEqual(Array.from(all.subarray(id * K, (id + 1) * K))));
+      whole.dispose();
+      pieces.dispose();
+    }
+  });
+
+  it('computes each row of a 2-row input exactly as a 1-row input (CLM runs both paths as one batch)', () => {
+    const [N, K] = [67, 96];
+    const w = values(N * K, 31);
+    const x = values(2 * K, 32);
+    const dy = values(2 * N, 33);
+    for (const storage of ['f32', 'bf16', 'int8'] as WeightStorage[]) {
+      const m = EngineMatrix.fromFloat32(w, N, K, storage, 'pair');
+      const both = m.linear(x, 2);
+      const bothGrad = m.linearGrad(dy, 2);
+      for (let r = 0; r < 2; r++) {
+        expect(Array.from(m.linear(x.subarray(r * K, (r + 1) * K), 1))).toEqual(Array.from(both.subarray(r * N, (r + 1) * N)));
+        expect(Array.from(m.linearGrad(dy.subarray(r * N, (r + 1) * N), 1))).toEqual(Array.from(bothGrad.subarray(r * K, (r + 1) * K)));
+      }
+      m.dispose();
+    }
+  });
+
   it('refuses wrong input sizes with the matrix name', () => {
     const m = EngineMatrix.fromFloat32(values(6, 1), 2, 3, 'f32', 'model.layers.0.mlp');
     expect(() => m.linear(new Float32Array(4), 1)).toThrow(/model\.layers\.0\.mlp: input has 4 values; expected 1 × 3/);

@@ -1,7 +1,7 @@
 import { AligndialError } from '../errors.js';
 import { type Engine, getEngine } from './engine.js';
 import { align } from './engine-memory.js';
-import { GEMM_MIN_ROWS, Op } from './kernel-exports.js';
+import { GEMM_MIN_ROWS, Layout, Op } from './kernel-exports.js';
 
 /** How the engine stores a weight matrix: float32, bfloat16, or q8 (int8 blocks of 32 along the input, one f32 scale each). */
 export type WeightStorage = 'f32' | 'bf16' | 'int8';
@@ -9,6 +9,9 @@ export const WEIGHT_STORAGES: readonly WeightStorage[] = ['f32', 'bf16', 'int8']
 
 /** Bytes per parameter of each storage type (int8: one byte plus a 4-byte scale per 32). */
 export const STORAGE_BYTES: Record<WeightStorage, number> = { f32: 4, bf16: 2, int8: 1 + 4 / 32 };
+
+/** Bytes of one stored element (int8's scales are separate). */
+const ELEMENT_BYTES: Record<WeightStorage, number> = { f32: 4, bf16: 2, int8: 1 };
 
 /** Elements sampled per tensor by `weightsHash` (model/fingerprint.ts). */
 export const HASH_SAMPLES = 256;
@@ -31,7 +34,11 @@ export function matrixById(id: number): EngineMatrix {
  */
 export class EngineMatrix {
   readonly id = nextId++;
-  /** Row length in storage (K, or K rounded up to 32 for int8). */
+  /**
+   * Row length in storage: K rounded up to whole 32-byte chunks (8 floats, 16 bf16, one q8 block), zeros
+   * after K. Rows are stored packed (linear.c: groups of 4 rows, their chunks interleaved), so decode's
+   * matrix-vector products read one stream; `pack_rows`/`unpack_rows` convert to and from row-major.
+   */
   private readonly ld: number;
   private readonly weights: number;
   private readonly scales: number;
@@ -52,9 +59,9 @@ export class EngineMatrix {
   ) {
     if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) throw new AligndialError(`${name}: invalid matrix shape [${rows}, ${cols}]`);
     this.engine = getEngine();
-    this.ld = storage === 'int8' ? Math.ceil(cols / 32) * 32 : cols;
-    const elementBytes = storage === 'f32' ? 4 : storage === 'bf16' ? 2 : 1;
-    this.weights = this.engine.memory.alloc(rows * this.ld * elementBytes, name);
+    const perChunk = 32 / ELEMENT_BYTES[storage];
+    this.ld = Math.ceil(cols / perChunk) * perChunk;
+    this.weights = this.engine.memory.alloc(rows * this.ld * ELEMENT_BYTES[storage], name);
     this.scales = storage === 'int8' ? this.engine.memory.alloc(rows * (this.ld / 32) * 4, `${name} (scales)`) : 0;
     registry.set(this.id, this);
     const size = rows * cols;
@@ -90,8 +97,7 @@ export class EngineMatrix {
 
   /** Bytes the matrix occupies in the engine's memory. */
   get bytes(): number {
-    const elementBytes = this.storage === 'f32' ? 4 : this.storage === 'bf16' ? 2 : 1;
-    return this.rows * this.ld * elementBytes + (this.storage === 'int8' ? this.rows * (this.ld / 32) * 4 : 0);
+    return this.rows * this.ld * ELEMENT_BYTES[this.storage] + (this.storage === 'int8' ? this.rows * (this.ld / 32) * 4 : 0);
   }
 
   /** [cols, rows]: the shape of the equivalent tfjs weight laid out for `x · W`. */
@@ -118,34 +124,33 @@ export class EngineMatrix {
       const at = this.sampleAt[k];
       if (at >= lo && at < hi) this.samples[k] = data instanceof Float32Array ? data[at - lo] : bf16Float32(data.bf16.subarray(at - lo, at - lo + 1))[0];
     }
-    if (!(data instanceof Float32Array) && this.storage === 'bf16') {
-      mem.u16(this.weights + row0 * K * 2, n * K).set(data.bf16);
-      return;
-    }
-    if (!(data instanceof Float32Array) && this.storage === 'f32') {
-      const out = mem.u16(this.weights + row0 * K * 4, n * K * 2);
-      for (let i = 0; i < n * K; i++) out[2 * i + 1] = data.bf16[i]; // little-endian: bf16 bits are the high half
-      return;
-    }
-    const floats = data instanceof Float32Array ? data : bf16Float32(data.bf16);
-    if (this.storage === 'f32') {
-      mem.f32(this.weights + row0 * K * 4, n * K).set(floats);
-      return;
-    }
-    // Convert through scratch in the engine's memory, a bounded number of rows at a time, on all threads.
-    const step = Math.max(1, Math.floor(ROWS_PER_COPY / K));
+    // Each pass: up to `step` rows into scratch, row-major with row length ld (zeros after K), converted to
+    // the storage type there, then packed into place on all threads.
+    const e = this.engine;
+    const { ld } = this;
+    const ldb = ld * ELEMENT_BYTES[this.storage];
+    const step = Math.max(1, Math.floor(ROWS_PER_COPY / ld));
+    const floats = !(data instanceof Float32Array) && this.storage === 'bf16' ? undefined : data instanceof Float32Array ? data : bf16Float32(data.bf16);
     for (let r = 0; r < n; r += step) {
       const count = Math.min(step, n - r);
-      const scratch = this.engine.scratch(count * K * 4);
-      mem.f32(scratch, count * K).set(floats.subarray(r * K, (r + count) * K));
-      if (this.storage === 'bf16') {
-        this.engine.run(Op.toBf16, [scratch, this.weights + (row0 + r) * K * 2], count * K, this.engine.chunkFor(count * K, 4096));
+      const staged = count * ld * 4;
+      const scratch = e.scratch(staged + count * ldb + 64);
+      const packed = align(scratch + staged);
+      if (!floats) {
+        // bf16 bits into bf16 storage: copied exactly.
+        const bits = (data as { bf16: Uint16Array }).bf16;
+        copyRows(mem.u16(packed, count * ld), bits.subarray(r * K, (r + count) * K), count, K, ld);
+      } else if (this.storage === 'f32') {
+        copyRows(mem.f32(packed, count * ld), floats.subarray(r * K, (r + count) * K), count, K, ld);
+      } else if (this.storage === 'bf16') {
+        copyRows(mem.f32(scratch, count * ld), floats.subarray(r * K, (r + count) * K), count, K, ld);
+        e.run(Op.toBf16, [scratch, packed], count * ld, e.chunkFor(count * ld, 4096));
       } else {
-        const B = this.ld / 32;
-        const wq = this.weights + (row0 + r) * this.ld;
-        const ws = this.scales + (row0 + r) * B * 4;
-        this.engine.run(Op.quantizeW, [scratch, K, this.ld, wq, ws], count, this.engine.chunkFor(count, 4));
+        mem.f32(scratch, count * K).set(floats.subarray(r * K, (r + count) * K));
+        const ws = this.scales + (row0 + r) * (ld / 32) * 4;
+        e.run(Op.quantizeW, [scratch, K, ld, packed, ws], count, e.chunkFor(count, 4));
       }
+      e.run(Op.packRows, [packed, this.weights, this.rows, ldb, row0 + r], count, e.chunkFor(count, 4));
     }
   }
 
@@ -158,20 +163,24 @@ export class EngineMatrix {
     const e = this.engine;
     const mem = e.memory;
     const B = ld / 32;
-    const xBytes = M * K * 4, yBytes = M * N * 4, bBytes = bias ? N * 4 : 0;
+    // x goes in with the weights' row length (zeros after K): the kernels then run on whole chunks.
+    const xBytes = M * ld * 4, yBytes = M * N * 4, bBytes = bias ? N * 4 : 0;
     const quantizeX = this.storage === 'int8' && M < GEMM_MIN_ROWS;
     const qBytes = quantizeX ? M * ld * 2 + M * B * 4 : 0;
     const base = e.scratch(xBytes + yBytes + bBytes + qBytes + 256);
     const xOff = base, yOff = align(xOff + xBytes), bOff = align(yOff + yBytes), qOff = align(bOff + bBytes), sOff = align(qOff + M * ld * 2);
-    mem.f32(xOff, M * K).set(x);
+    copyRows(mem.f32(xOff, M * ld), x, M, K, ld);
     if (bias) mem.f32(bOff, N).set(bias);
     const chunk = e.chunkFor(N, 16);
-    if (this.storage === 'f32') e.run(Op.linearF32, [xOff, M, K, this.weights, bias ? bOff : 0, yOff, N], N, chunk);
-    else if (this.storage === 'bf16') e.run(Op.linearBf16, [xOff, M, K, this.weights, bias ? bOff : 0, yOff, N], N, chunk);
-    else if (!quantizeX) e.run(Op.gemmQ8, [xOff, M, ld, K, this.weights, this.scales, bias ? bOff : 0, yOff, N], N, chunk);
+    const b = bias ? bOff : 0;
+    if (this.storage === 'f32') e.run(Op.linearF32, [xOff, M, ld, this.weights, Layout.packed, b, yOff, N], N, chunk);
+    else if (this.storage === 'bf16') {
+      if (M < GEMM_MIN_ROWS) e.k.deinterleave_x_bf16(xOff, ld, ld, 0, M);
+      e.run(Op.linearBf16, [xOff, M, ld, this.weights, Layout.packed, b, yOff, N], N, chunk);
+    } else if (!quantizeX) e.run(Op.gemmQ8, [xOff, M, ld, this.weights, Layout.packed, this.scales, b, yOff, N], N, chunk);
     else {
-      e.k.quantize_x_q16(xOff, K, ld, qOff, sOff, 0, M);
-      e.run(Op.linearQ8, [qOff, sOff, M, ld, this.weights, this.scales, bias ? bOff : 0, yOff, N], N, chunk);
+      e.k.quantize_x_q16(xOff, ld, ld, qOff, sOff, 0, M);
+      e.run(Op.linearQ8, [qOff, sOff, M, ld, this.weights, Layout.packed, this.scales, b, yOff, N], N, chunk);
     }
     out.set(mem.f32(yOff, M * N));
     return out;
@@ -185,43 +194,68 @@ export class EngineMatrix {
     if (M === 0) return out;
     const e = this.engine;
     const mem = e.memory;
-    const base = e.scratch(M * N * 4 + M * K * 4 + 128);
+    const base = e.scratch(M * N * 4 + M * ld * 4 + 128);
     const dyOff = base, dxOff = align(base + M * N * 4);
     mem.f32(dyOff, M * N).set(dy);
     const op = this.storage === 'f32' ? Op.gradF32 : this.storage === 'bf16' ? Op.gradBf16 : Op.gradQ8;
-    e.run(op, [dyOff, M, N, this.weights, ld, this.scales, dxOff, K], K, e.chunkFor(K, 32));
-    out.set(mem.f32(dxOff, M * K));
+    // Columns [0, ld): the padding columns come out as zeros and are dropped.
+    e.run(op, [dyOff, M, N, this.weights, Layout.packed, ld, this.scales, dxOff, ld], ld, e.chunkFor(ld, 32));
+    copyRows(out, mem.f32(dxOff, M * ld), M, ld, K);
     return out;
   }
 
   /** Rows `ids` of W as float32 [ids.length, cols] (an embedding lookup). */
   gatherRows(ids: ArrayLike<number>, out: Float32Array = new Float32Array(ids.length * this.cols)): Float32Array {
     this.assertLive();
-    const { cols: K, ld } = this;
-    const mem = this.engine.memory;
     for (let i = 0; i < ids.length; i++) {
       const r = ids[i];
       if (!Number.isInteger(r) || r < 0 || r >= this.rows) throw new AligndialError(`${this.name}: row ${r} is outside [0, ${this.rows})`);
-      const dst = out.subarray(i * K, (i + 1) * K);
-      if (this.storage === 'f32') dst.set(mem.f32(this.weights + r * K * 4, K));
-      else if (this.storage === 'bf16') {
-        const bits = mem.u16(this.weights + r * K * 2, K);
-        const u32 = new Uint32Array(dst.buffer, dst.byteOffset, K);
-        for (let k = 0; k < K; k++) u32[k] = bits[k] << 16;
-      } else {
-        const q = mem.i8(this.weights + r * ld, K);
-        const s = mem.f32(this.scales + r * (ld / 32) * 4, ld / 32);
-        for (let k = 0; k < K; k++) dst[k] = q[k] * s[k >> 5];
-      }
+    }
+    let i = 0;
+    while (i < ids.length) {
+      // Runs of consecutive ids (a whole matrix in toFloat32) are unpacked together, a bounded block at a time.
+      let j = i + 1;
+      const limit = Math.max(1, Math.floor(ROWS_PER_COPY / this.ld));
+      while (j < ids.length && j - i < limit && ids[j] === ids[j - 1] + 1) j++;
+      this.readRows(ids[i], j - i, out.subarray(i * this.cols, j * this.cols));
+      i = j;
     }
     return out;
   }
 
+  /** Rows [r0, r0 + count) as float32 into `dst` ([count, cols]). */
+  private readRows(r0: number, count: number, dst: Float32Array): void {
+    const { cols: K, ld } = this;
+    const e = this.engine;
+    const mem = e.memory;
+    const ldb = ld * ELEMENT_BYTES[this.storage];
+    const scratch = e.scratch(count * ldb + 64);
+    e.k.unpack_rows(this.weights, this.rows, ldb, scratch, r0, r0 + count);
+    for (let i = 0; i < count; i++) {
+      const row = dst.subarray(i * K, (i + 1) * K);
+      if (this.storage === 'f32') row.set(mem.f32(scratch + i * ldb, K));
+      else if (this.storage === 'bf16') {
+        const bits = mem.u16(scratch + i * ldb, K);
+        const u32 = new Uint32Array(row.buffer, row.byteOffset, K);
+        for (let k = 0; k < K; k++) u32[k] = bits[k] << 16;
+      } else {
+        const q = mem.i8(scratch + i * ldb, K);
+        const s = mem.f32(this.scales + (r0 + i) * (ld / 32) * 4, ld / 32);
+        for (let k = 0; k < K; k++) row[k] = q[k] * s[k >> 5];
+      }
+    }
+  }
+
   /** The whole matrix as float32 [rows, cols] (dequantized): for saving, fingerprints and thawing into tfjs. */
   toFloat32(): Float32Array {
-    const ids = new Int32Array(this.rows);
-    for (let i = 0; i < this.rows; i++) ids[i] = i;
-    return this.gatherRows(ids);
+    this.assertLive();
+    const out = new Float32Array(this.rows * this.cols);
+    const step = Math.max(1, Math.floor(ROWS_PER_COPY / this.ld));
+    for (let r = 0; r < this.rows; r += step) {
+      const count = Math.min(step, this.rows - r);
+      this.readRows(r, count, out.subarray(r * this.cols, (r + count) * this.cols));
+    }
+    return out;
   }
 
   /** Frees the matrix's memory. */
@@ -229,8 +263,7 @@ export class EngineMatrix {
     if (this.disposed) return;
     this.disposed = true;
     registry.delete(this.id);
-    const elementBytes = this.storage === 'f32' ? 4 : this.storage === 'bf16' ? 2 : 1;
-    this.engine.memory.release(this.weights, this.rows * this.ld * elementBytes);
+    this.engine.memory.release(this.weights, this.rows * this.ld * ELEMENT_BYTES[this.storage]);
     if (this.scales) this.engine.memory.release(this.scales, this.rows * (this.ld / 32) * 4);
   }
 
@@ -240,6 +273,19 @@ export class EngineMatrix {
 
   private assertLive(): void {
     if (this.disposed) throw new AligndialError(`${this.name}: the weight matrix was disposed`);
+  }
+}
+
+/** `count` rows of length `from` (src) into rows of length `to` (dst): cut, or padded with zeros. */
+function copyRows<T extends Float32Array | Uint16Array>(dst: T, src: T, count: number, from: number, to: number): void {
+  if (from === to) {
+    dst.set(src.subarray(0, count * from));
+    return;
+  }
+  const n = Math.min(from, to);
+  for (let i = 0; i < count; i++) {
+    dst.set(src.subarray(i * from, i * from + n), i * to);
+    if (to > n) dst.fill(0, i * to + n, (i + 1) * to);
   }
 }
 

@@ -2,7 +2,7 @@ import './wasm-types.js';
 import { availableParallelism } from 'node:os';
 import { AligndialError } from '../errors.js';
 import { EngineMemory } from './engine-memory.js';
-import { Ctl, type KernelExports, Op, type OpCode, runChunk } from './kernel-exports.js';
+import { Ctl, type KernelExports, Layout, Op, type OpCode, runChunk } from './kernel-exports.js';
 import { LINEAR_WASM_BASE64 } from './kernels/linear-wasm.js';
 import { ThreadPool } from './thread-pool.js';
 
@@ -161,7 +161,7 @@ export class Engine {
         const times: number[] = [];
         for (let r = 0; r < reps; r++) {
           const t0 = performance.now();
-          this.run(Op.linearF32, [x, 1, K, w, 0, y, N], N, this.chunkFor(N, 16));
+          this.run(Op.linearF32, [x, 1, K, w, Layout.packed, 0, y, N], N, this.chunkFor(N, 16));
           times.push(performance.now() - t0);
         }
         times.sort((a, b) => a - b);

@@ -24,42 +24,106 @@ INLINE float hsum(v128_t v) {
   return wasm_f32x4_extract_lane(s, 0);
 }
 
-INLINE v128_t load4_f32(const void *w, int k) { return wasm_v128_load((const float *)w + k); }
-INLINE v128_t load4_bf16(const void *w, int k) { return wasm_i32x4_shl(wasm_u32x4_load16x4((const uint16_t *)w + k), 16); }
 INLINE float load1_f32(const void *w, int k) { return ((const float *)w)[k]; }
 INLINE float load1_bf16(const void *w, int k) {
   union { uint32_t u; float f; } v = {.u = (uint32_t)((const uint16_t *)w)[k] << 16};
   return v.f;
 }
 
-// One tile: MT rows of x × NT rows of W, one f32x4 accumulator per output, k in steps of 4.
-#define DEFINE_TILE(T, BYTES)                                                                                      \
-  INLINE void tile_##T(const float *x, int K, const uint8_t *w, const float *bias, float *y, int ldy, int MT,      \
-                       int NT) {                                                                                   \
-    v128_t acc[4][4];                                                                                              \
-    for (int m = 0; m < MT; m++)                                                                                   \
-      for (int n = 0; n < NT; n++) acc[m][n] = wasm_f32x4_splat(0.0f);                                             \
-    const int K4 = K & ~3;                                                                                         \
-    for (int k = 0; k < K4; k += 4) {                                                                              \
-      v128_t wv[4];                                                                                                \
-      for (int n = 0; n < NT; n++) wv[n] = load4_##T(w + (size_t)n * K * BYTES, k);                                \
-      for (int m = 0; m < MT; m++) {                                                                               \
-        const v128_t xv = wasm_v128_load(x + (size_t)m * K + k);                                                   \
-        for (int n = 0; n < NT; n++) acc[m][n] = wasm_f32x4_add(acc[m][n], wasm_f32x4_mul(xv, wv[n]));             \
-      }                                                                                                            \
-    }                                                                                                              \
-    for (int m = 0; m < MT; m++)                                                                                   \
-      for (int n = 0; n < NT; n++) {                                                                               \
-        float s = hsum(acc[m][n]);                                                                                 \
-        for (int k = K4; k < K; k++) s += x[(size_t)m * K + k] * load1_##T(w + (size_t)n * K * BYTES, k);          \
-        if (bias) s += bias[n];                                                                                    \
-        y[(size_t)m * ldy + n] = s;                                                                                \
-      }                                                                                                            \
+// ---- Weight layouts ----
+// Row-major (group G = 1): row n at n·ldb bytes — activations multiplied as weights (attention's batched
+// matmuls). Packed (G = 4, every EngineMatrix): rows in groups of 4 (the last may hold fewer) and, inside a
+// group, the rows' 32-byte chunks interleaved — chunk 0 of each row, then chunk 1, … — so a matrix-vector
+// tile over the 4 rows reads one sequential stream instead of 4 streams a row apart. Out of cache (decode
+// reads every weight once per token) that ran 1.6–2.2× faster here (bench/kernel-ab.mjs). Packed rows have
+// whole chunks: ldb is a multiple of 32 (the row padded with zeros), and so is x's row stride.
+INLINE size_t w_at(int n, size_t kbyte, int G, int N, size_t ldb) {
+  const int g = G == 1 ? n : n & ~3;
+  const int R = N - g < G ? N - g : G;
+  return (size_t)g * ldb + (kbyte >> 5) * 32 * (size_t)R + (size_t)(n - g) * 32 + (kbyte & 31);
+}
+
+// ---- Few rows (decode): tiles of MT rows of x × NT rows of W ----
+// Row j of a tile starts at w + j·rs bytes and its 32-byte chunk c at + c·cs (packed: rs = 32, cs = 32·rows in
+// the group; row-major: rs = ldb, cs = 32). C whole chunks, then a scalar tail [C·E, K) (row-major only).
+// One f32x4 accumulator per output, the same additions in the same order for every tile shape.
+INLINE void vtile_f32(const float *x, int ldx, int K, const float *ws, const uint8_t *w, size_t rs, size_t cs,
+                      const float *bias,
+                      float *y, int ldy, int MT, int NT) {
+  (void)ws; // scales: q8 only
+  v128_t acc[4][4];
+  for (int m = 0; m < MT; m++)
+    for (int n = 0; n < NT; n++) acc[m][n] = wasm_f32x4_splat(0.0f);
+  const int C = K >> 3;
+  for (int c = 0; c < C; c++) {
+    const uint8_t *wc = w + (size_t)c * cs;
+    for (int n = 0; n < NT; n++) {
+      const v128_t w0 = wasm_v128_load(wc + n * rs), w1 = wasm_v128_load(wc + n * rs + 16);
+      for (int m = 0; m < MT; m++) {
+        const float *xm = x + (size_t)m * ldx + 8 * c;
+        acc[m][n] = wasm_f32x4_add(acc[m][n], wasm_f32x4_mul(wasm_v128_load(xm), w0));
+        acc[m][n] = wasm_f32x4_add(acc[m][n], wasm_f32x4_mul(wasm_v128_load(xm + 4), w1));
+      }
+    }
   }
+  for (int m = 0; m < MT; m++)
+    for (int n = 0; n < NT; n++) {
+      float s = hsum(acc[m][n]);
+      for (int k = 8 * C; k < K; k++) s += x[(size_t)m * ldx + k] * load1_f32(w + n * rs, k);
+      if (bias) s += bias[n];
+      y[(size_t)m * ldy + n] = s;
+    }
+}
 
-DEFINE_TILE(f32, 4)
-DEFINE_TILE(bf16, 2)
+// bf16: a 16-byte load holds 8 weights; the high halves of its 32-bit lanes (masked) are the odd ones as
+// float32 and the low halves shifted up the even ones, so x comes with each group of 8 reordered as
+// x0 x2 x4 x6 x1 x3 x5 x7 (deinterleave_x_bf16): one load and two bit operations per 8 weights.
+INLINE void vtile_bf16(const float *x, int ldx, int K, const float *ws, const uint8_t *w, size_t rs, size_t cs,
+                      const float *bias,
+                       float *y, int ldy, int MT, int NT) {
+  (void)ws;
+  v128_t acc[4][4];
+  for (int m = 0; m < MT; m++)
+    for (int n = 0; n < NT; n++) acc[m][n] = wasm_f32x4_splat(0.0f);
+  const v128_t hi = wasm_i32x4_splat((int32_t)0xffff0000);
+  const int C = K >> 4;
+  for (int c = 0; c < C; c++) {
+    const uint8_t *wc = w + (size_t)c * cs;
+    for (int n = 0; n < NT; n++) {
+      const v128_t v0 = wasm_v128_load(wc + n * rs), v1 = wasm_v128_load(wc + n * rs + 16);
+      const v128_t e0 = wasm_i32x4_shl(v0, 16), o0 = wasm_v128_and(v0, hi);
+      const v128_t e1 = wasm_i32x4_shl(v1, 16), o1 = wasm_v128_and(v1, hi);
+      for (int m = 0; m < MT; m++) {
+        const float *xm = x + (size_t)m * ldx + 16 * c;
+        acc[m][n] = wasm_f32x4_add(acc[m][n], wasm_f32x4_mul(wasm_v128_load(xm), e0));
+        acc[m][n] = wasm_f32x4_add(acc[m][n], wasm_f32x4_mul(wasm_v128_load(xm + 4), o0));
+        acc[m][n] = wasm_f32x4_add(acc[m][n], wasm_f32x4_mul(wasm_v128_load(xm + 8), e1));
+        acc[m][n] = wasm_f32x4_add(acc[m][n], wasm_f32x4_mul(wasm_v128_load(xm + 12), o1));
+      }
+    }
+  }
+  for (int m = 0; m < MT; m++)
+    for (int n = 0; n < NT; n++) {
+      float s = hsum(acc[m][n]);
+      for (int k = 16 * C; k < K; k++) s += x[(size_t)m * ldx + k] * load1_bf16(w + n * rs, k);
+      if (bias) s += bias[n];
+      y[(size_t)m * ldy + n] = s;
+    }
+}
 
+// x rows [m0, m1) (stride ldx, K values) reordered in place for vtile_bf16: each whole group of 8 becomes
+// x0 x2 x4 x6 x1 x3 x5 x7 (a tail of K % 16 stays as it is).
+EXPORT(deinterleave_x_bf16)
+void deinterleave_x_bf16(float *x, int ldx, int K, int m0, int m1) {
+  const int K16 = K & ~15;
+  for (int m = m0; m < m1; m++)
+    for (int k = 0; k < K16; k += 8) {
+      float *p = x + (size_t)m * ldx + k;
+      const v128_t a = wasm_v128_load(p), b = wasm_v128_load(p + 4);
+      wasm_v128_store(p, wasm_i32x4_shuffle(a, b, 0, 2, 4, 6));
+      wasm_v128_store(p + 4, wasm_i32x4_shuffle(a, b, 1, 3, 5, 7));
+    }
+}
 
 // ---- GEMM path for many rows (prefill, training): W converted to float32 panels, outer-product tiles ----
 // For M ≥ GEMM_MIN_ROWS the row-by-row dot products above spend their time on horizontal sums and
@@ -78,18 +142,37 @@ DEFINE_TILE(bf16, 2)
 // bench/kernel-ab.mjs).
 #define MC 128
 
-// Reads element k of row `row` of a weight matrix with row length `ld` (scales: q8 only).
-INLINE float wget_f32(const uint8_t *w, const float *ws, int ld, int row, int k) {
+// Element k of row `row` of a weight matrix (layout G, N rows, ldb bytes per row; scales: q8 only, [N, ldb/32]).
+INLINE float wget_f32(const uint8_t *w, const float *ws, int G, int N, size_t ldb, int row, int k) {
   (void)ws;
-  return ((const float *)w)[(size_t)row * ld + k];
+  return *(const float *)(w + w_at(row, (size_t)k * 4, G, N, ldb));
 }
-INLINE float wget_bf16(const uint8_t *w, const float *ws, int ld, int row, int k) {
+INLINE float wget_bf16(const uint8_t *w, const float *ws, int G, int N, size_t ldb, int row, int k) {
   (void)ws;
-  return load1_bf16(w + (size_t)row * ld * 2, k);
+  return load1_bf16(w + w_at(row, (size_t)k * 2, G, N, ldb), 0);
 }
-INLINE float wget_q8(const uint8_t *w, const float *ws, int ld, int row, int k) {
-  return (float)((const int8_t *)w)[(size_t)row * ld + k] * ws[(size_t)row * (ld >> 5) + (k >> 5)];
+INLINE float wget_q8(const uint8_t *w, const float *ws, int G, int N, size_t ldb, int row, int k) {
+  return (float)*(const int8_t *)(w + w_at(row, (size_t)k, G, N, ldb)) * ws[(size_t)row * (ldb >> 5) + (k >> 5)];
 }
+
+// Elements [k, k + n) of row `row` as float32 into dst[0], dst[stride], …: one address per contiguous run (a
+// 32-byte chunk when packed, the whole span when row-major) instead of one per element.
+#define DEFINE_WREAD(T, BYTES, VALUE)                                                                              \
+  INLINE void wread_##T(const uint8_t *w, const float *ws, int G, int N, size_t ldb, int row, int k, int n,         \
+                        float *dst, int stride) {                                                                  \
+    (void)ws;                                                                                                      \
+    for (int i = 0; i < n;) {                                                                                      \
+      const size_t kbyte = (size_t)(k + i) * BYTES;                                                                \
+      const uint8_t *p = w + w_at(row, kbyte, G, N, ldb);                                                          \
+      int run = G == 1 ? n - i : (int)((32 - (kbyte & 31)) / BYTES);                                              \
+      if (run > n - i) run = n - i;                                                                                \
+      for (int j = 0; j < run; j++) dst[(size_t)(i + j) * stride] = VALUE;                                         \
+      i += run;                                                                                                    \
+    }                                                                                                              \
+  }
+DEFINE_WREAD(f32, 4, ((const float *)p)[j])
+DEFINE_WREAD(bf16, 2, load1_bf16(p, j))
+DEFINE_WREAD(q8, 1, (float)((const int8_t *)p)[j] * ws[(size_t)row * (ldb >> 5) + ((k + i + j) >> 5)])
 
 // One tile: MT (≤ MR) rows of x (stride ldx) × one panel P [kc][8]; adds into y (stride ldy), `cols` ≤ 8 valid columns.
 INLINE void gemm_tile(const float *x, int ldx, const float *P, int kc, float *y, int ldy, int MT, int cols) {
@@ -137,12 +220,12 @@ INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npan
   }
 }
 
-// y [M, N] = x [M, K] · Wᵀ (+ bias) for output columns [n0, n1); W rows have length ld (K, or Kp for q8).
+// y [M, N] = x [M, K] · Wᵀ (+ bias) for output columns [n0, n1); x rows have stride K, W rows ldb bytes.
 // The drivers stay out of line: inlined into the large linear_* functions, V8's register allocator spilled
 // the tile's accumulators (27 instead of 43 GFLOP/s measured; MR = 5 or 6 spills too).
 #define DEFINE_GEMM(T)                                                                                             \
-  static __attribute__((noinline)) void gemm_##T(const float *x, int M, int K, const uint8_t *w, const float *ws, int ld, const float *bias,   \
-                       float *y, int N, int n0, int n1) {                                                          \
+  static __attribute__((noinline)) void gemm_##T(const float *x, int M, int K, const uint8_t *w, int G, const float *ws, \
+                                                 size_t ldb, const float *bias, float *y, int N, int n0, int n1) {  \
     float P[NC / 8 * KC * 8] __attribute__((aligned(16)));                                                         \
     for (int m = 0; m < M; m++)                                                                                    \
       for (int n = n0; n < n1; n++) y[(size_t)m * N + n] = bias ? bias[n] : 0.0f;                                  \
@@ -157,7 +240,7 @@ INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npan
             float *dst = P + (size_t)p * KC * 8 + j;                                                               \
             const int row = nb + 8 * p + j;                                                                        \
             if (8 * p + j < ncols)                                                                                 \
-              for (int k = 0; k < kc; k++) dst[8 * k] = wget_##T(w, ws, ld, row, kb + k);                          \
+              wread_##T(w, ws, G, N, ldb, row, kb, kc, dst, 8);                                                    \
             else                                                                                                   \
               for (int k = 0; k < kc; k++) dst[8 * k] = 0.0f;                                                      \
           }                                                                                                        \
@@ -167,8 +250,8 @@ INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npan
     }                                                                                                              \
   }                                                                                                                \
   /* dX [M, K] = dY [M, N] · W for input columns [k0, k1): panels are 8 columns of W × KC of its rows. */         \
-  static __attribute__((noinline)) void gemm_grad_##T(const float *dy, int M, int N, const uint8_t *w, const float *ws, int ld, float *dx,     \
-                            int K, int k0, int k1) {                                                               \
+  static __attribute__((noinline)) void gemm_grad_##T(const float *dy, int M, int N, const uint8_t *w, int G,       \
+                                                      const float *ws, size_t ldb, float *dx, int K, int k0, int k1) { \
     float P[NC / 8 * KC * 8] __attribute__((aligned(16)));                                                         \
     for (int m = 0; m < M; m++)                                                                                    \
       for (int k = k0; k < k1; k++) dx[(size_t)m * K + k] = 0.0f;                                                  \
@@ -181,10 +264,9 @@ INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npan
         for (int p = 0; p < npanels; p++)                                                                          \
           for (int r = 0; r < kc; r++) {                                                                           \
             float *dst = P + (size_t)p * KC * 8 + 8 * r;                                                           \
-            for (int j = 0; j < 8; j++) {                                                                          \
-              const int col = cb + 8 * p + j;                                                                      \
-              dst[j] = 8 * p + j < ncols ? wget_##T(w, ws, ld, nb + r, col) : 0.0f;                                \
-            }                                                                                                      \
+            const int cols = ncols - 8 * p < 8 ? ncols - 8 * p : 8;                                                \
+            wread_##T(w, ws, G, N, ldb, nb + r, cb + 8 * p, cols, dst, 1);                                         \
+            for (int j = cols; j < 8; j++) dst[j] = 0.0f;                                                          \
           }                                                                                                        \
         gemm_panels(dy + (size_t)mb * N + nb, M - mb < MC ? M - mb : MC, N, P, npanels, kc, dx + (size_t)mb * K, K, cb, \
                     ncols);                                                                                        \
@@ -196,14 +278,14 @@ DEFINE_GEMM(f32)
 DEFINE_GEMM(bf16)
 DEFINE_GEMM(q8)
 
-// q8 weights × float32 x (no activation rounding): the many-rows path of int8 storage.
+// q8 weights × float32 x (no activation rounding, x rows of stride Kp): the many-rows path of int8 storage.
 EXPORT(gemm_q8_f32x)
-void gemm_q8_f32x(const float *x, int M, int Kp, int K, const int8_t *wq, const float *ws, const float *bias, float *y,
+void gemm_q8_f32x(const float *x, int M, int Kp, const int8_t *wq, int G, const float *ws, const float *bias, float *y,
                   int N, int n0, int n1) {
-  gemm_q8(x, M, K, (const uint8_t *)wq, ws, Kp, bias, y, N, n0, n1);
+  gemm_q8(x, M, Kp, (const uint8_t *)wq, G, ws, (size_t)Kp, bias, y, N, n0, n1);
 }
 
-// Rows of W per cache block: the block is reused by every 4-row group of x (prefill, training).
+// Rows of W per cache block: the block is reused by every 4-row group of x (M up to 7).
 INLINE int block_rows(int K, int bytes) {
   int rows = 98304 / (K * bytes + 1);
   if (rows < 4) rows = 4;
@@ -211,50 +293,57 @@ INLINE int block_rows(int K, int bytes) {
   return rows & ~3;
 }
 
-// The tile shapes are compile-time constants in each branch, so clang keeps accumulators in registers.
-#define DEFINE_LINEAR(T, BYTES)                                                                                    \
-  EXPORT(linear_##T)                                                                                               \
-  void linear_##T(const float *x, int M, int K, const uint8_t *w, const float *bias, float *y, int N, int n0,      \
-                  int n1) {                                                                                        \
-    if (M >= GEMM_MIN_ROWS) {                                                                                      \
-      gemm_##T(x, M, K, w, 0, K, bias, y, N, n0, n1);                                                              \
-      return;                                                                                                      \
-    }                                                                                                              \
-    const int NB = block_rows(K, BYTES);                                                                           \
-    for (int nb = n0; nb < n1; nb += NB) {                                                                         \
-      const int ne = nb + NB < n1 ? nb + NB : n1;                                                                  \
-      for (int m0 = 0; m0 < M; m0 += 4) {                                                                          \
-        const int mt = M - m0 < 4 ? M - m0 : 4;                                                                    \
-        const float *xm = x + (size_t)m0 * K;                                                                      \
-        float *ym = y + (size_t)m0 * N;                                                                            \
-        int n = nb;                                                                                                \
-        if (mt <= 2) {                                                                                             \
-          for (; n + 4 <= ne; n += 4) {                                                                            \
-            const uint8_t *wn = w + (size_t)n * K * BYTES;                                                         \
-            const float *bn = bias ? bias + n : 0;                                                                 \
-            if (mt == 1) tile_##T(xm, K, wn, bn, ym + n, N, 1, 4);                                                 \
-            else tile_##T(xm, K, wn, bn, ym + n, N, 2, 4);                                                         \
-          }                                                                                                        \
+// Output rows [n0, n1) in tiles: 4 rows of W for up to 2 rows of x, 2 rows of W for 3–4 (registers), single
+// rows where a tile would cross a packed group or the range. The tile shapes are compile-time constants in
+// each branch, so clang keeps accumulators in registers.
+#define DEFINE_GEMV(TILE, ARGS_X, ARGS_W)                                                                \
+  for (int nb = n0; nb < n1; nb += NB) {                                                                           \
+    const int ne = nb + NB < n1 ? nb + NB : n1;                                                                    \
+    for (int m0 = 0; m0 < M; m0 += 4) {                                                                            \
+      const int mt = M - m0 < 4 ? M - m0 : 4;                                                                      \
+      const int nt = mt <= 2 ? 4 : 2;                                                                              \
+      float *ym = y + (size_t)m0 * N;                                                                              \
+      for (int n = nb; n < ne;) {                                                                                  \
+        const int g = G == 1 ? n : n & ~3;                                                                         \
+        const int R = N - g < G ? N - g : G;                                                                       \
+        const size_t rs = G == 1 ? ldb : 32, cs = G == 1 ? 32 : (size_t)32 * R;                                    \
+        const uint8_t *wn = w + (size_t)g * ldb + (size_t)(n - g) * rs;                                            \
+        const float *bn = bias ? bias + n : 0;                                                                     \
+        const int whole = n + nt <= ne && (G == 1 || ((n - g) % nt == 0 && n + nt <= g + R));                      \
+        if (whole && nt == 4) {                                                                                    \
+          if (mt == 1) TILE(ARGS_X(m0), ARGS_W(n), wn, rs, cs, bn, ym + n, N, 1, 4);                               \
+          else TILE(ARGS_X(m0), ARGS_W(n), wn, rs, cs, bn, ym + n, N, 2, 4);                                       \
+          n += 4;                                                                                                  \
+        } else if (whole) {                                                                                        \
+          if (mt == 3) TILE(ARGS_X(m0), ARGS_W(n), wn, rs, cs, bn, ym + n, N, 3, 2);                               \
+          else TILE(ARGS_X(m0), ARGS_W(n), wn, rs, cs, bn, ym + n, N, 4, 2);                                       \
+          n += 2;                                                                                                  \
         } else {                                                                                                   \
-          for (; n + 2 <= ne; n += 2) {                                                                            \
-            const uint8_t *wn = w + (size_t)n * K * BYTES;                                                         \
-            const float *bn = bias ? bias + n : 0;                                                                 \
-            if (mt == 3) tile_##T(xm, K, wn, bn, ym + n, N, 3, 2);                                                 \
-            else tile_##T(xm, K, wn, bn, ym + n, N, 4, 2);                                                         \
-          }                                                                                                        \
-        }                                                                                                          \
-        for (; n < ne; n++) {                                                                                      \
-          const uint8_t *wn = w + (size_t)n * K * BYTES;                                                           \
-          const float *bn = bias ? bias + n : 0;                                                                   \
           switch (mt) {                                                                                            \
-            case 1: tile_##T(xm, K, wn, bn, ym + n, N, 1, 1); break;                                               \
-            case 2: tile_##T(xm, K, wn, bn, ym + n, N, 2, 1); break;                                               \
-            case 3: tile_##T(xm, K, wn, bn, ym + n, N, 3, 1); break;                                               \
-            default: tile_##T(xm, K, wn, bn, ym + n, N, 4, 1); break;                                              \
+            case 1: TILE(ARGS_X(m0), ARGS_W(n), wn, rs, cs, bn, ym + n, N, 1, 1); break;                           \
+            case 2: TILE(ARGS_X(m0), ARGS_W(n), wn, rs, cs, bn, ym + n, N, 2, 1); break;                           \
+            case 3: TILE(ARGS_X(m0), ARGS_W(n), wn, rs, cs, bn, ym + n, N, 3, 1); break;                           \
+            default: TILE(ARGS_X(m0), ARGS_W(n), wn, rs, cs, bn, ym + n, N, 4, 1); break;                          \
           }                                                                                                        \
+          n += 1;                                                                                                  \
         }                                                                                                          \
       }                                                                                                            \
     }                                                                                                              \
+  }
+
+#define X_F(m0) x + (size_t)(m0) * K, K, K
+#define W_NONE(n) 0
+#define DEFINE_LINEAR(T, BYTES)                                                                                    \
+  EXPORT(linear_##T)                                                                                               \
+  void linear_##T(const float *x, int M, int K, const uint8_t *w, int G, const float *bias, float *y, int N, int n0, \
+                  int n1) {                                                                                        \
+    const size_t ldb = (size_t)K * BYTES;                                                                          \
+    if (M >= GEMM_MIN_ROWS) {                                                                                      \
+      gemm_##T(x, M, K, w, G, 0, ldb, bias, y, N, n0, n1);                                                         \
+      return;                                                                                                      \
+    }                                                                                                              \
+    const int NB = block_rows(K, BYTES);                                                                           \
+    DEFINE_GEMV(vtile_##T, X_F, W_NONE)                                                                  \
   }
 
 DEFINE_LINEAR(f32, 4)
@@ -265,7 +354,7 @@ DEFINE_LINEAR(bf16, 2)
 // same, a block's sum cannot overflow (32 · 127 · 32767 < 2³¹), and the activation error is ~256×
 // smaller, leaving the weights' rounding as the only loss.
 
-INLINE v128_t block_dot(const int8_t *w, const int16_t *x) {
+INLINE v128_t block_dot(const uint8_t *w, const int16_t *x) {
   const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 16);
   v128_t s = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w0), wasm_v128_load(x));
   s = wasm_i32x4_add(s, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w0), wasm_v128_load(x + 8)));
@@ -273,18 +362,20 @@ INLINE v128_t block_dot(const int8_t *w, const int16_t *x) {
   return wasm_i32x4_add(s, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w1), wasm_v128_load(x + 24)));
 }
 
-INLINE void tile_q8(const int16_t *xq, const float *xs, int Kp, const int8_t *wq, const float *ws, const float *bias,
-                    float *y, int ldy, int MT, int NT) {
+// A q8 row's 32-byte chunk is one block; ws points at the tile's first row's scales (B per row).
+INLINE void vtile_q8(const int16_t *xq, const float *xs, int Kp, const float *ws, const uint8_t *w, size_t rs,
+                     size_t cs, const float *bias, float *y, int ldy, int MT, int NT) {
   const int B = Kp >> 5;
   v128_t acc[4][4];
   for (int m = 0; m < MT; m++)
     for (int n = 0; n < NT; n++) acc[m][n] = wasm_f32x4_splat(0.0f);
   for (int b = 0; b < B; b++) {
+    const uint8_t *wb = w + (size_t)b * cs;
     for (int m = 0; m < MT; m++) {
       const int16_t *xb = xq + (size_t)m * Kp + b * 32;
       const float sx = xs[(size_t)m * B + b];
       for (int n = 0; n < NT; n++) {
-        const v128_t s = block_dot(wq + (size_t)n * Kp + b * 32, xb);
+        const v128_t s = block_dot(wb + n * rs, xb);
         const v128_t scale = wasm_f32x4_splat(sx * ws[(size_t)n * B + b]);
         acc[m][n] = wasm_f32x4_add(acc[m][n], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(s), scale));
       }
@@ -294,43 +385,14 @@ INLINE void tile_q8(const int16_t *xq, const float *xs, int Kp, const int8_t *wq
     for (int n = 0; n < NT; n++) y[(size_t)m * ldy + n] = hsum(acc[m][n]) + (bias ? bias[n] : 0.0f);
 }
 
+#define X_Q(m0) xq + (size_t)(m0) * Kp, xs + (size_t)(m0) * (Kp >> 5), Kp
+#define W_Q(n) ws + (size_t)(n) * (Kp >> 5)
 EXPORT(linear_q8)
-void linear_q8(const int16_t *xq, const float *xs, int M, int Kp, const int8_t *wq, const float *ws, const float *bias,
-               float *y, int N, int n0, int n1) {
-  const int B = Kp >> 5;
+void linear_q8(const int16_t *xq, const float *xs, int M, int Kp, const uint8_t *w, int G, const float *ws,
+               const float *bias, float *y, int N, int n0, int n1) {
+  const size_t ldb = (size_t)Kp;
   const int NB = block_rows(Kp, 1);
-  for (int nb = n0; nb < n1; nb += NB) {
-    const int ne = nb + NB < n1 ? nb + NB : n1;
-    for (int m0 = 0; m0 < M; m0 += 4) {
-      const int mt = M - m0 < 4 ? M - m0 : 4;
-      const int16_t *xm = xq + (size_t)m0 * Kp;
-      const float *sm = xs + (size_t)m0 * B;
-      float *ym = y + (size_t)m0 * N;
-      int n = nb;
-      for (; n + 2 <= ne; n += 2) {
-        const int8_t *wn = wq + (size_t)n * Kp;
-        const float *sn = ws + (size_t)n * B;
-        const float *bn = bias ? bias + n : 0;
-        switch (mt) {
-          case 1: tile_q8(xm, sm, Kp, wn, sn, bn, ym + n, N, 1, 2); break;
-          case 2: tile_q8(xm, sm, Kp, wn, sn, bn, ym + n, N, 2, 2); break;
-          case 3: tile_q8(xm, sm, Kp, wn, sn, bn, ym + n, N, 3, 2); break;
-          default: tile_q8(xm, sm, Kp, wn, sn, bn, ym + n, N, 4, 2); break;
-        }
-      }
-      for (; n < ne; n++) {
-        const int8_t *wn = wq + (size_t)n * Kp;
-        const float *sn = ws + (size_t)n * B;
-        const float *bn = bias ? bias + n : 0;
-        switch (mt) {
-          case 1: tile_q8(xm, sm, Kp, wn, sn, bn, ym + n, N, 1, 1); break;
-          case 2: tile_q8(xm, sm, Kp, wn, sn, bn, ym + n, N, 2, 1); break;
-          case 3: tile_q8(xm, sm, Kp, wn, sn, bn, ym + n, N, 3, 1); break;
-          default: tile_q8(xm, sm, Kp, wn, sn, bn, ym + n, N, 4, 1); break;
-        }
-      }
-    }
-  }
+  DEFINE_GEMV(vtile_q8, X_Q, W_Q)
 }
 
 INLINE float absmax(const float *x, int n) {
@@ -353,17 +415,18 @@ void quantize_x_q16(const float *x, int K, int Kp, int16_t *xq, float *xs, int m
       const int k0 = b * 32, len = K - k0 < 32 ? K - k0 : 32;
       const float *src = x + (size_t)m * K + k0;
       int16_t *dst = xq + (size_t)m * Kp + k0;
-      const float amax = absmax(src, len);
+      const float amax = len > 0 ? absmax(src, len) : 0.0f;
       const float scale = amax / 32767.0f;
       const float inv = amax > 0 ? 32767.0f / amax : 0.0f;
       for (int i = 0; i < len; i++) dst[i] = (int16_t)round_half_away(src[i] * inv);
-      for (int i = len; i < 32; i++) dst[i] = 0;
+      for (int i = len < 0 ? 0 : len; i < 32; i++) dst[i] = 0;
       xs[(size_t)m * B + b] = scale;
     }
   }
 }
 
-// W [N, K] float32 → int8 [N, Kp] and scales [N, Kp/32] (llama.cpp's q8_0 rule: scale = absmax/127). Rows [n0, n1).
+// W [N, K] float32 → int8 [N, Kp] row-major and scales [N, Kp/32] (llama.cpp's q8_0 rule: scale = absmax/127).
+// Rows [n0, n1). pack_rows then moves the int8 rows into the packed layout.
 EXPORT(quantize_w_q8)
 void quantize_w_q8(const float *w, int K, int Kp, int8_t *wq, float *ws, int n0, int n1) {
   const int B = Kp >> 5;
@@ -372,63 +435,84 @@ void quantize_w_q8(const float *w, int K, int Kp, int8_t *wq, float *ws, int n0,
       const int k0 = b * 32, len = K - k0 < 32 ? K - k0 : 32;
       const float *src = w + (size_t)n * K + k0;
       int8_t *dst = wq + (size_t)n * Kp + k0;
-      const float amax = absmax(src, len);
+      const float amax = len > 0 ? absmax(src, len) : 0.0f;
       const float inv = amax > 0 ? 127.0f / amax : 0.0f;
       for (int i = 0; i < len; i++) dst[i] = (int8_t)round_half_away(src[i] * inv);
-      for (int i = len; i < 32; i++) dst[i] = 0;
+      for (int i = len < 0 ? 0 : len; i < 32; i++) dst[i] = 0;
       ws[(size_t)n * B + b] = amax / 127.0f;
     }
   }
 }
 
+// Row-major rows (ldb bytes each, ldb a multiple of 32) → rows row0 + [i0, i1) of a packed matrix of N rows.
+EXPORT(pack_rows)
+void pack_rows(const uint8_t *src, uint8_t *w, int N, int ldb, int row0, int i0, int i1) {
+  for (int i = i0; i < i1; i++) {
+    const uint8_t *s = src + (size_t)i * ldb;
+    for (int c = 0; c < ldb; c += 32) {
+      uint8_t *d = w + w_at(row0 + i, (size_t)c, 4, N, (size_t)ldb);
+      wasm_v128_store(d, wasm_v128_load(s + c));
+      wasm_v128_store(d + 16, wasm_v128_load(s + c + 16));
+    }
+  }
+}
+
+// Rows [r0, r1) of a packed matrix → row-major at dst (row r at dst + (r − r0)·ldb).
+EXPORT(unpack_rows)
+void unpack_rows(const uint8_t *w, int N, int ldb, uint8_t *dst, int r0, int r1) {
+  for (int r = r0; r < r1; r++) {
+    uint8_t *d = dst + (size_t)(r - r0) * ldb;
+    for (int c = 0; c < ldb; c += 32) {
+      const uint8_t *s = w + w_at(r, (size_t)c, 4, N, (size_t)ldb);
+      wasm_v128_store(d + c, wasm_v128_load(s));
+      wasm_v128_store(d + c + 16, wasm_v128_load(s + 16));
+    }
+  }
+}
+
 // ---- input gradient dX[m, k] = Σ_n dY[m, n] · W[n, k], for columns [k0, k1) ----
-INLINE v128_t col4_f32(const void *w, int K, int n, int k, const float *ws) {
-  (void)ws;
-  return wasm_v128_load((const float *)w + (size_t)n * K + k);
+// k0 is a multiple of 8 (the pool hands out columns in multiples of 32), so the 8 columns a tile reads of a
+// row lie in one 32-byte chunk of any layout.
+INLINE v128_t col4_f32(const uint8_t *p, int j, const float *ws, int n, int B, int k) {
+  (void)ws, (void)n, (void)B, (void)k;
+  return wasm_v128_load(p + 16 * j);
 }
-INLINE v128_t col4_bf16(const void *w, int K, int n, int k, const float *ws) {
-  (void)ws;
-  return load4_bf16((const uint16_t *)w + (size_t)n * K, k);
+INLINE v128_t col4_bf16(const uint8_t *p, int j, const float *ws, int n, int B, int k) {
+  (void)ws, (void)n, (void)B, (void)k;
+  return wasm_i32x4_shl(wasm_u32x4_load16x4(p + 8 * j), 16);
 }
-INLINE v128_t col4_q8(const void *w, int K, int n, int k, const float *ws) {
-  const v128_t q = wasm_i32x4_extend_low_i16x8(wasm_i16x8_load8x8((const int8_t *)w + (size_t)n * K + k));
-  return wasm_f32x4_mul(wasm_f32x4_convert_i32x4(q), wasm_f32x4_splat(ws[(size_t)n * (K >> 5) + (k >> 5)]));
-}
-INLINE float col1_f32(const void *w, int K, int n, int k, const float *ws) {
-  (void)ws;
-  return ((const float *)w)[(size_t)n * K + k];
-}
-INLINE float col1_bf16(const void *w, int K, int n, int k, const float *ws) {
-  (void)ws;
-  return load1_bf16((const uint16_t *)w + (size_t)n * K, k);
-}
-INLINE float col1_q8(const void *w, int K, int n, int k, const float *ws) {
-  return (float)((const int8_t *)w)[(size_t)n * K + k] * ws[(size_t)n * (K >> 5) + (k >> 5)];
+INLINE v128_t col4_q8(const uint8_t *p, int j, const float *ws, int n, int B, int k) {
+  const v128_t q = wasm_i32x4_extend_low_i16x8(wasm_i16x8_load8x8(p + 4 * j));
+  return wasm_f32x4_mul(wasm_f32x4_convert_i32x4(q), wasm_f32x4_splat(ws[(size_t)n * B + (k >> 5)]));
 }
 
 // `ldw` is W's row length in elements (K, or Kp for q8); dX has row length `K`.
-#define DEFINE_LINEAR_GRAD(T)                                                                                      \
-  INLINE void gtile_##T(const float *dy, int N, const void *w, int ldw, const float *ws, float *dx, int K, int k,   \
-                        int MT, int KV) {                                                                          \
+#define DEFINE_LINEAR_GRAD(T, BYTES)                                                                               \
+  INLINE void gtile_##T(const float *dy, int N, const uint8_t *w, int G, size_t ldb, const float *ws, float *dx,   \
+                        int K, int k, int MT) {                                                                    \
     v128_t acc[4][2];                                                                                              \
-    for (int m = 0; m < MT; m++)                                                                                   \
-      for (int j = 0; j < KV; j++) acc[m][j] = wasm_f32x4_splat(0.0f);                                             \
+    for (int m = 0; m < MT; m++) acc[m][0] = acc[m][1] = wasm_f32x4_splat(0.0f);                                   \
+    const int B = (int)(ldb >> 5);                                                                                 \
     for (int n = 0; n < N; n++) {                                                                                  \
-      v128_t wv[2];                                                                                                \
-      for (int j = 0; j < KV; j++) wv[j] = col4_##T(w, ldw, n, k + 4 * j, ws);                                     \
+      const uint8_t *p = w + w_at(n, (size_t)k * BYTES, G, N, ldb);                                                \
+      const v128_t w0 = col4_##T(p, 0, ws, n, B, k), w1 = col4_##T(p, 1, ws, n, B, k);                            \
       for (int m = 0; m < MT; m++) {                                                                               \
         const v128_t g = wasm_v128_load32_splat(dy + (size_t)m * N + n);                                           \
-        for (int j = 0; j < KV; j++) acc[m][j] = wasm_f32x4_add(acc[m][j], wasm_f32x4_mul(g, wv[j]));              \
+        acc[m][0] = wasm_f32x4_add(acc[m][0], wasm_f32x4_mul(g, w0));                                              \
+        acc[m][1] = wasm_f32x4_add(acc[m][1], wasm_f32x4_mul(g, w1));                                              \
       }                                                                                                            \
     }                                                                                                              \
-    for (int m = 0; m < MT; m++)                                                                                   \
-      for (int j = 0; j < KV; j++) wasm_v128_store(dx + (size_t)m * K + k + 4 * j, acc[m][j]);                     \
+    for (int m = 0; m < MT; m++) {                                                                                 \
+      wasm_v128_store(dx + (size_t)m * K + k, acc[m][0]);                                                          \
+      wasm_v128_store(dx + (size_t)m * K + k + 4, acc[m][1]);                                                      \
+    }                                                                                                              \
   }                                                                                                                \
   EXPORT(linear_grad_##T)                                                                                          \
-  void linear_grad_##T(const float *dy, int M, int N, const void *w, int ldw, const float *ws, float *dx, int K,   \
-                       int k0, int k1) {                                                                           \
+  void linear_grad_##T(const float *dy, int M, int N, const uint8_t *w, int G, int ldw, const float *ws, float *dx, \
+                       int K, int k0, int k1) {                                                                    \
+    const size_t ldb = (size_t)ldw * BYTES;                                                                        \
     if (M >= GEMM_MIN_ROWS) {                                                                                      \
-      gemm_grad_##T(dy, M, N, (const uint8_t *)w, ws, ldw, dx, K, k0, k1);                                         \
+      gemm_grad_##T(dy, M, N, w, G, ws, ldb, dx, K, k0, k1);                                                       \
       return;                                                                                                      \
     }                                                                                                              \
     for (int m0 = 0; m0 < M; m0 += 4) {                                                                            \
@@ -437,23 +521,23 @@ INLINE float col1_q8(const void *w, int K, int n, int k, const float *ws) {
       float *dxm = dx + (size_t)m0 * K;                                                                            \
       int k = k0;                                                                                                  \
       for (; k + 8 <= k1; k += 8) switch (mt) {                                                                    \
-          case 1: gtile_##T(dym, N, w, ldw, ws, dxm, K, k, 1, 2); break;                                           \
-          case 2: gtile_##T(dym, N, w, ldw, ws, dxm, K, k, 2, 2); break;                                           \
-          case 3: gtile_##T(dym, N, w, ldw, ws, dxm, K, k, 3, 2); break;                                           \
-          default: gtile_##T(dym, N, w, ldw, ws, dxm, K, k, 4, 2); break;                                          \
+          case 1: gtile_##T(dym, N, w, G, ldb, ws, dxm, K, k, 1); break;                                           \
+          case 2: gtile_##T(dym, N, w, G, ldb, ws, dxm, K, k, 2); break;                                           \
+          case 3: gtile_##T(dym, N, w, G, ldb, ws, dxm, K, k, 3); break;                                           \
+          default: gtile_##T(dym, N, w, G, ldb, ws, dxm, K, k, 4); break;                                          \
         }                                                                                                          \
       for (; k < k1; k++)                                                                                          \
         for (int m = 0; m < mt; m++) {                                                                             \
           float s = 0.0f;                                                                                          \
-          for (int n = 0; n < N; n++) s = s + dym[(size_t)m * N + n] * col1_##T(w, ldw, n, k, ws);                 \
+          for (int n = 0; n < N; n++) s = s + dym[(size_t)m * N + n] * wget_##T(w, ws, G, N, ldb, n, k);           \
           dxm[(size_t)m * K + k] = s;                                                                              \
         }                                                                                                          \
     }                                                                                                              \
   }
 
-DEFINE_LINEAR_GRAD(f32)
-DEFINE_LINEAR_GRAD(bf16)
-DEFINE_LINEAR_GRAD(q8)
+DEFINE_LINEAR_GRAD(f32, 4)
+DEFINE_LINEAR_GRAD(bf16, 2)
+DEFINE_LINEAR_GRAD(q8, 1)
 
 // float32 → bfloat16, rounding to nearest even (NaN stays NaN). Elements [i0, i1).
 EXPORT(f32_to_bf16)
