@@ -48,12 +48,12 @@ for round in $(seq 1 "$ROUNDS"); do
   for shape in ${SHAPES//,/ }; do
     dir="$WORK/aligndial-$shape"
     for w in f32 bf16 int8; do
-      cmd="$CLI bench decode --model $dir --weights $w --tokens $TOKENS --prompt 8 --warmup 4 --rounds 1 --backend wasm --json"
+      cmd="$CLI bench decode --model $dir --weights $w --tokens $TOKENS --prompt-length 8 --warmup 4 --rounds 1 --backend wasm --json"
       /usr/bin/time -v $cmd >"$WORK/out.json" 2>"$WORK/time.log"
       printf '%s\tround %s\taligndial %s\t%s tok/s\t%s\t%s\n' "$shape" "$round" "$w" "$(node -e "const r=require('$WORK/out.json');console.log(r.decodeTokensPerSecond.toFixed(1)+' (threads '+r.threads+')')")" "$(peak "$WORK/time.log")" "$cmd"
     done
     # auto on these float32 checkpoints (< 1 GiB) is today's tfjs path: every weight a tfjs Variable, XNNPACK matmuls.
-    cmd="$CLI bench decode --model $dir --weights auto --tokens $TOKENS --prompt 8 --warmup 4 --rounds 1 --backend wasm --json"
+    cmd="$CLI bench decode --model $dir --weights auto --tokens $TOKENS --prompt-length 8 --warmup 4 --rounds 1 --backend wasm --json"
     /usr/bin/time -v $cmd >"$WORK/out.json" 2>"$WORK/time.log"
     printf '%s\tround %s\ttfjs-wasm f32\t%s tok/s\t%s\t%s\n' "$shape" "$round" "$(node -e "console.log(require('$WORK/out.json').decodeTokensPerSecond.toFixed(1))")" "$(peak "$WORK/time.log")" "$cmd"
     if [[ -n $run_c ]]; then
