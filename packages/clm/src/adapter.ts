@@ -6,6 +6,7 @@ import {
   assertFileMatchesManifest,
   describeValue,
   SafetensorsReader,
+  type LoadModelOptions,
   type TensorToWrite,
   type Transformer,
   buildLayer,
@@ -185,9 +186,9 @@ function applyReadAdapter(base: Transformer, dir: string, manifest: AdapterManif
  * Loads a base model directory and an adapter onto it: the CLM that `aligndial generate --adapter` runs.
  * Call `initBackend` first.
  */
-export function loadClmModel(modelDir: string, adapterDir: string, options: ApplyAdapterOptions = {}): ClmModel {
+export function loadClmModel(modelDir: string, adapterDir: string, options: ApplyAdapterOptions & LoadModelOptions = {}): ClmModel {
   const manifest = readAdapterManifest(adapterDir); // a bad adapter directory fails before the (large) base model is read
-  const base = loadModel(modelDir);
+  const base = loadModel(modelDir, options.weights === undefined ? {} : { weights: options.weights });
   try {
     return applyReadAdapter(base, adapterDir, manifest, options);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { type BackendName, type LinearWeight, type StepDecoder, Transformer, createModelDecoder, initBackend, tf, toVariable } from '@aligndial/core';
+import { type BackendName, type LinearWeight, type WeightsChoice, type StepDecoder, Transformer, createModelDecoder, initBackend, tf, toVariable } from '@aligndial/core';
 import { type DecodeBenchmarkOptions, benchmarkDecoders } from '@aligndial/core/internal';
 import { type ModelShapeName, configForShape, createRandomModel } from '@aligndial/core/testing';
 import { expandModel, loadClmModel } from './adapter.js';
@@ -20,6 +20,8 @@ export interface DecodeSpeed {
 /** What `aligndial bench decode --adapter` reports. */
 export interface ClmDecodeBenchmark {
   backend: string;
+  /** How the base model's frozen matrices were held: f32/bf16/int8 in the engine, or tfjs. */
+  weights: string;
   /** Base layers + added layers, hidden size, vocabulary. */
   model: { baseLayers: number; addedLayers: number; hiddenSize: number; vocabSize: number };
   promptTokens: number;
@@ -84,6 +86,7 @@ export async function benchmarkClmDecode(clm: ClmModel, options: ClmDecodeBenchm
   const single = runs[1].msPerToken;
   return {
     backend: info.name,
+    weights: clm.reference.weightStorage ?? 'tfjs',
     model: { baseLayers: clm.baseLayers.length, addedLayers: clm.numAdded, hiddenSize: clm.config.hiddenSize, vocabSize: V },
     promptTokens: promptLength,
     decodeTokens: tokens,
@@ -105,13 +108,15 @@ export interface RunClmDecodeBenchmarkOptions extends ClmDecodeBenchmarkOptions 
   /** Added layers of the random adapter (default 1). */
   layers?: number;
   backend?: BackendName | 'auto';
+  /** How the base model's frozen matrices are held (`loadModel`'s `weights`; default: tfjs Variables). */
+  weights?: WeightsChoice;
 }
 
 /** Loads (or creates) a CLM, benchmarks it with {@link benchmarkClmDecode} and frees it. */
 export async function runClmDecodeBenchmark(options: RunClmDecodeBenchmarkOptions = {}): Promise<ClmDecodeBenchmark> {
   await initBackend(options.backend);
   let clm: ClmModel;
-  if (options.model && options.adapter) clm = loadClmModel(options.model, options.adapter);
+  if (options.model && options.adapter) clm = loadClmModel(options.model, options.adapter, { weights: options.weights });
   else {
     clm = expandModel(createRandomModel(configForShape(options.shape ?? 'stories15M'), { seed: 0 }), { layers: options.layers ?? 1 });
     // A trained adapter's o_proj/down_proj are not zero; give them values so no work is trivially zero.

@@ -1,6 +1,9 @@
-import { initBackend } from '@aligndial/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, saveModel } from '@aligndial/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expandModel } from './adapter.js';
+import { expandModel, saveAdapter } from './adapter.js';
 import { benchmarkClmDecode, runClmDecodeBenchmark } from './bench-decode.js';
 import { tinyModel } from './testing/fixtures.js';
 
@@ -28,5 +31,22 @@ describe('benchmarks', () => {
     const random = await runClmDecodeBenchmark({ shape: 'tiny', layers: 2, tokens: 2, prompt: 3, warmup: 0, rounds: 1, dera: false });
     expect(random.runs).toHaveLength(3);
     expect(Number.isNaN(random.deraOverSingle)).toBe(true);
+  });
+
+  it('decode from a model directory + adapter holds the base in the storage asked for (and says so)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clm-bench-'));
+    try {
+      const base = tinyModel(52);
+      saveModel(base, join(dir, 'model'));
+      const clm = expandModel(base);
+      saveAdapter(clm, join(dir, 'adapter'));
+      clm.dispose();
+      const options = { model: join(dir, 'model'), adapter: join(dir, 'adapter'), tokens: 2, prompt: 3, warmup: 0, rounds: 1, dera: false };
+      expect((await runClmDecodeBenchmark({ ...options, weights: 'bf16' })).weights).toBe('bf16');
+      expect((await runClmDecodeBenchmark({ ...options, weights: 'int8' })).weights).toBe('int8');
+      expect((await runClmDecodeBenchmark(options)).weights).toBe('tfjs');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

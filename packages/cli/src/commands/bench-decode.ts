@@ -61,7 +61,7 @@ export function registerBenchDecodeCommand(bench: Command): void {
         const clm = await runBenchDecodeClm(options);
         if (options.json) process.stdout.write(`${JSON.stringify(clm)}\n`);
         else {
-          process.stdout.write(`backend ${clm.backend}; ${clm.decodeTokens} tokens after a ${clm.promptTokens}-token prompt, median of ${options.rounds} rounds\n`);
+          process.stdout.write(`backend ${clm.backend}, weights ${clm.weights}; ${clm.decodeTokens} tokens after a ${clm.promptTokens}-token prompt, median of ${options.rounds} rounds\n`);
           for (const run of clm.runs) {
             const label = run.mode === 'base' ? 'base (single path)' : run.mode === 'clm' ? `CLM λ=${run.lambda}${run.lambda === 1 ? ' (single path)' : ' (dual path)'}` : `DeRa λ=${run.lambda}`;
             process.stdout.write(`${label.padEnd(28)} ${run.decodeTokensPerSecond.toFixed(1).padStart(8)} tokens/s  ${run.msPerToken.toFixed(2)} ms/token\n`);
@@ -84,7 +84,11 @@ export function registerBenchDecodeCommand(bench: Command): void {
 
 /** CLM decode speeds: base vs λ=1 vs the λ-merged dual path vs DeRa. */
 export function runBenchDecodeClm(options: BenchDecodeOptions): Promise<ClmDecodeBenchmark> {
+  const kinds = parseWeightsList(options.weights);
+  if (kinds.length > 1) throw new AligndialError('--compare-weights does not apply with --adapter', { hint: 'Measure one storage type at a time: --weights TYPE.' });
+  applyEngineFlags({ threads: options.threads });
   return runClmDecodeBenchmark({
+    weights: kinds[0] === 'tfjs' ? undefined : kinds[0],
     model: options.model,
     adapter: options.adapter,
     lambda: options.lambda,
