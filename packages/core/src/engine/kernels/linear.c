@@ -174,6 +174,58 @@ DEFINE_WREAD(f32, 4, ((const float *)p)[j])
 DEFINE_WREAD(bf16, 2, load1_bf16(p, j))
 DEFINE_WREAD(q8, 1, (float)((const int8_t *)p)[j] * ws[(size_t)row * (ldb >> 5) + ((k + i + j) >> 5)])
 
+// 8 consecutive elements of a row (within one 32-byte chunk) as float32 into dst[0..8): vector loads and
+// widening, for the gradient's panels (8 columns of W per row).
+INLINE void wread8_f32(const uint8_t *p, float scale, float *dst) {
+  (void)scale;
+  wasm_v128_store(dst, wasm_v128_load(p));
+  wasm_v128_store(dst + 4, wasm_v128_load(p + 16));
+}
+INLINE void wread8_bf16(const uint8_t *p, float scale, float *dst) {
+  (void)scale;
+  const v128_t v = wasm_v128_load(p);
+  wasm_v128_store(dst, wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16));
+  wasm_v128_store(dst + 4, wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16));
+}
+INLINE void wread8_q8(const uint8_t *p, float scale, float *dst) {
+  const v128_t q = wasm_i16x8_load8x8(p);
+  const v128_t s = wasm_f32x4_splat(scale);
+  wasm_v128_store(dst, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(q)), s));
+  wasm_v128_store(dst + 4, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(q)), s));
+}
+INLINE float wscale_f32(const float *ws, int row, size_t ldb, int k) { (void)ws, (void)row, (void)ldb, (void)k; return 1.0f; }
+INLINE float wscale_bf16(const float *ws, int row, size_t ldb, int k) { (void)ws, (void)row, (void)ldb, (void)k; return 1.0f; }
+INLINE float wscale_q8(const float *ws, int row, size_t ldb, int k) { return ws[(size_t)row * (ldb >> 5) + (k >> 5)]; }
+
+// Elements k..k+7 of a row (within one 32-byte chunk) as two float32 vectors.
+INLINE void load8_f32(const uint8_t *p, float scale, v128_t *lo, v128_t *hi) {
+  (void)scale;
+  *lo = wasm_v128_load(p);
+  *hi = wasm_v128_load(p + 16);
+}
+INLINE void load8_bf16(const uint8_t *p, float scale, v128_t *lo, v128_t *hi) {
+  (void)scale;
+  const v128_t v = wasm_v128_load(p);
+  *lo = wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(v), 16);
+  *hi = wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(v), 16);
+}
+INLINE void load8_q8(const uint8_t *p, float scale, v128_t *lo, v128_t *hi) {
+  const v128_t q = wasm_i16x8_load8x8(p);
+  const v128_t s = wasm_f32x4_splat(scale);
+  *lo = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(q)), s);
+  *hi = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(q)), s);
+}
+
+// Stores the 4 × 4 transpose of rows a, b, c, d: dst[8·i + 0..3] = (a[i], b[i], c[i], d[i]).
+INLINE void store_transposed4(v128_t a, v128_t b, v128_t c, v128_t d, float *dst) {
+  const v128_t t0 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+  const v128_t t2 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+  wasm_v128_store(dst, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+  wasm_v128_store(dst + 8, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+  wasm_v128_store(dst + 16, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+  wasm_v128_store(dst + 24, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+}
+
 // One tile: MT (≤ MR) rows of x (stride ldx) × one panel P [kc][8]; adds into y (stride ldy), `cols` ≤ 8 valid columns.
 INLINE void gemm_tile(const float *x, int ldx, const float *P, int kc, float *y, int ldy, int MT, int cols) {
   v128_t c[MR][2];
@@ -223,7 +275,7 @@ INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npan
 // y [M, N] = x [M, K] · Wᵀ (+ bias) for output columns [n0, n1); x rows have stride K, W rows ldb bytes.
 // The drivers stay out of line: inlined into the large linear_* functions, V8's register allocator spilled
 // the tile's accumulators (27 instead of 43 GFLOP/s measured; MR = 5 or 6 spills too).
-#define DEFINE_GEMM(T)                                                                                             \
+#define DEFINE_GEMM(T, BYTES)                                                                                          \
   static __attribute__((noinline)) void gemm_##T(const float *x, int M, int K, const uint8_t *w, int G, const float *ws, \
                                                  size_t ldb, const float *bias, float *y, int N, int n0, int n1) {  \
     float P[NC / 8 * KC * 8] __attribute__((aligned(16)));                                                         \
@@ -235,15 +287,34 @@ INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npan
       const int npanels = (ncols + 7) / 8;                                                                         \
       for (int kb = 0; kb < K; kb += KC) {                                                                         \
         const int kc = K - kb < KC ? K - kb : KC;                                                                  \
-        for (int p = 0; p < npanels; p++)                                                                          \
-          for (int j = 0; j < 8; j++) {                                                                            \
-            float *dst = P + (size_t)p * KC * 8 + j;                                                               \
-            const int row = nb + 8 * p + j;                                                                        \
-            if (8 * p + j < ncols)                                                                                 \
-              wread_##T(w, ws, G, N, ldb, row, kb, kc, dst, 8);                                                    \
-            else                                                                                                   \
-              for (int k = 0; k < kc; k++) dst[8 * k] = 0.0f;                                                      \
+        for (int p = 0; p < npanels; p++) {                                                                        \
+          /* Whole panels: 4 rows × 8 inputs at a time, widened and transposed in registers (kb is a multiple  \
+             of 8, so 8 inputs lie in one chunk of any layout); the rest element by element. */                \
+          int k0 = 0;                                                                                              \
+          if (ncols - 8 * p >= 8) {                                                                                \
+            for (; k0 + 8 <= kc; k0 += 8)                                                                          \
+              for (int j0 = 0; j0 < 8; j0 += 4) {                                                                  \
+                v128_t lo[4], hi[4];                                                                               \
+                for (int j = 0; j < 4; j++) {                                                                      \
+                  const int row = nb + 8 * p + j0 + j;                                                             \
+                  load8_##T(w + w_at(row, (size_t)(kb + k0) * BYTES, G, N, ldb), wscale_##T(ws, row, ldb, kb + k0), \
+                            &lo[j], &hi[j]);                                                                       \
+                }                                                                                                  \
+                float *dst = P + (size_t)p * KC * 8 + 8 * k0 + j0;                                                 \
+                store_transposed4(lo[0], lo[1], lo[2], lo[3], dst);                                                \
+                store_transposed4(hi[0], hi[1], hi[2], hi[3], dst + 32);                                           \
+              }                                                                                                    \
           }                                                                                                        \
+          if (k0 < kc)                                                                                             \
+            for (int j = 0; j < 8; j++) {                                                                          \
+              float *dst = P + (size_t)p * KC * 8 + 8 * k0 + j;                                                    \
+              const int row = nb + 8 * p + j;                                                                      \
+              if (8 * p + j < ncols)                                                                               \
+                wread_##T(w, ws, G, N, ldb, row, kb + k0, kc - k0, dst, 8);                                        \
+              else                                                                                                 \
+                for (int k = 0; k < kc - k0; k++) dst[8 * k] = 0.0f;                                               \
+            }                                                                                                      \
+        }                                                                                                          \
         gemm_panels(x + (size_t)mb * K + kb, M - mb < MC ? M - mb : MC, K, P, npanels, kc, y + (size_t)mb * N, N, nb, \
                     ncols);                                                                                        \
       }                                                                                                            \
@@ -265,8 +336,14 @@ INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npan
           for (int r = 0; r < kc; r++) {                                                                           \
             float *dst = P + (size_t)p * KC * 8 + 8 * r;                                                           \
             const int cols = ncols - 8 * p < 8 ? ncols - 8 * p : 8;                                                \
-            wread_##T(w, ws, G, N, ldb, nb + r, cb + 8 * p, cols, dst, 1);                                         \
-            for (int j = cols; j < 8; j++) dst[j] = 0.0f;                                                          \
+            const int col = cb + 8 * p;                                                                            \
+            const size_t kbyte = (size_t)col * BYTES;                                                              \
+            if (cols == 8 && (G == 1 || (kbyte & 31) + 8 * BYTES <= 32)) {                                         \
+              wread8_##T(w + w_at(nb + r, kbyte, G, N, ldb), wscale_##T(ws, nb + r, ldb, col), dst);               \
+            } else {                                                                                               \
+              wread_##T(w, ws, G, N, ldb, nb + r, col, cols, dst, 1);                                              \
+              for (int j = cols; j < 8; j++) dst[j] = 0.0f;                                                        \
+            }                                                                                                      \
           }                                                                                                        \
         gemm_panels(dy + (size_t)mb * N + nb, M - mb < MC ? M - mb : MC, N, P, npanels, kc, dx + (size_t)mb * K, K, cb, \
                     ncols);                                                                                        \
@@ -274,9 +351,9 @@ INLINE void gemm_panels(const float *x, int M, int ldx, const float *P, int npan
     }                                                                                                              \
   }
 
-DEFINE_GEMM(f32)
-DEFINE_GEMM(bf16)
-DEFINE_GEMM(q8)
+DEFINE_GEMM(f32, 4)
+DEFINE_GEMM(bf16, 2)
+DEFINE_GEMM(q8, 1)
 
 // q8 weights × float32 x (no activation rounding, x rows of stride Kp): the many-rows path of int8 storage.
 EXPORT(gemm_q8_f32x)
