@@ -1,6 +1,7 @@
 /**
  * Per-op profile of decode steps (KV cache) — where the time goes. Not a test.
  * Run: npx tsx packages/core/bench/profile-decode.ts <model-dir> [steps] [--weights auto|f32|bf16|int8] [--batch B] [--threads N]
+ *      [--prompt P] (prompt tokens before the profiled steps: the cache length attention reads)
  * `--batch 2` feeds two rows per step: the shape of CLM's dual path (both paths as one batch through shared weights).
  * Prints the time per kernel name (the engine's matmuls are `AligndialLinear`, attention over the cache
  * `AligndialDecodeAttention`), its share of the step, then the most expensive kernels by input shape.
@@ -10,11 +11,11 @@ import { KVCache, type WeightsChoice, configureEngineThreads, initBackend, loadM
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { weights: { type: 'string', default: 'auto' }, batch: { type: 'string', default: '1' }, threads: { type: 'string', default: '1' } },
+  options: { weights: { type: 'string', default: 'auto' }, batch: { type: 'string', default: '1' }, threads: { type: 'string', default: '1' }, prompt: { type: 'string', default: '16' } },
 });
 const dir = positionals[0];
 if (!dir) {
-  console.error('usage: npx tsx packages/core/bench/profile-decode.ts <model-dir> [steps] [--weights W] [--batch B] [--threads N]');
+  console.error('usage: npx tsx packages/core/bench/profile-decode.ts <model-dir> [steps] [--weights W] [--batch B] [--threads N] [--prompt P]');
   process.exit(2);
 }
 const steps = Number(positionals[1] ?? 16);
@@ -23,7 +24,7 @@ await initBackend('wasm');
 configureEngineThreads(Number(values.threads));
 const model = loadModel(dir, { weights: values.weights as WeightsChoice });
 const cache = new KVCache();
-const prompt = Array.from({ length: 16 }, (_, i) => (i * 31 + 5) % model.config.vocabSize);
+const prompt = Array.from({ length: Number(values.prompt) }, (_, i) => (i * 31 + 5) % model.config.vocabSize);
 const rows = <T>(row: T) => Array.from({ length: B }, () => row);
 tf.dispose(model.forward(rows(prompt), { cache, lastTokenOnly: true }));
 for (let i = 0; i < 8; i++) tf.dispose(model.forward(rows([7]), { cache }));
@@ -50,7 +51,7 @@ for (let s = 0; s < steps; s++) {
 }
 const kernelTotal = [...byName.values()].reduce((a, b) => a + b, 0);
 const perStep = (ms: number) => (ms / steps).toFixed(3).padStart(8);
-console.log(`${dir}: weights ${model.weightStorage ?? 'tfjs'}, batch ${B}, ${steps} steps after a 16-token prompt`);
+console.log(`${dir}: weights ${model.weightStorage ?? 'tfjs'}, batch ${B}, ${steps} steps after a ${prompt.length}-token prompt`);
 console.log(`wall ${(wall / steps).toFixed(2)} ms/step (profiled), kernels ${(kernelTotal / steps).toFixed(2)} ms/step, ops/step ${[...byShape.values()].reduce((n, v) => n + v.count, 0) / steps}`);
 console.log('by kernel:');
 for (const [name, ms] of [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) {

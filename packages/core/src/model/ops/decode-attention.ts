@@ -1,7 +1,14 @@
+import { attendRows } from '../../engine/attend.js';
 import { hasKernel, registerJsKernel, runKernel } from '../../runtime/js-kernel.js';
 import type { tf } from '../../runtime/tf.js';
 
 const KERNEL = 'AligndialDecodeAttention';
+/**
+ * Query-head × position × head-size products per kv head from which attention runs on the engine's kernels:
+ * below it copying the rows in costs more than the float64 loop (stories110M, G = 1: break-even near 50
+ * positions; with grouped heads the copy is shared, so sooner). `bench/profile-decode.ts --prompt P`.
+ */
+const ENGINE_MIN_WORK = 4096;
 
 /** Cache capacity for `needed` positions when a buffer must grow: doubling keeps appends amortised O(1). */
 export function grownCapacity(current: number, needed: number): number {
@@ -15,7 +22,9 @@ export function grownCapacity(current: number, needed: number): number {
  * they are full is a larger buffer allocated and the rows copied over. This replaces two concats
  * that copied the whole cache every step, two batched matMuls, a softmax, the mask add and the
  * reshapes between them — for one query row per sequence those cost more in per-op overhead and
- * copying than in arithmetic. Inference only (no gradient).
+ * copying than in arithmetic. From a few hundred cached values per kv head on, the products run on the
+ * matmul engine's SIMD kernels (`engine/attend.ts`: 4-lane float32 instead of a float64 JS loop). Inference
+ * only (no gradient).
  */
 registerJsKernel({
   name: KERNEL,
@@ -35,6 +44,7 @@ registerJsKernel({
     const Tk = L + 1;
     const capacity = keys.length / (B * K * hd);
     const hasBias = a.hasBias as boolean;
+    const useEngine = G * Tk * hd >= ENGINE_MIN_WORK;
     const scores = new Float64Array(Tk);
     const query = new Float64Array(hd);
     const acc = new Float64Array(hd);
@@ -50,6 +60,12 @@ registerJsKernel({
         const newRow = (b * K + kh) * hd;
         keys.set(k.subarray(newRow, newRow + hd), base + L * hd);
         values.set(v.subarray(newRow, newRow + hd), base + L * hd);
+        if (useEngine) {
+          // The G query heads of this kv head are contiguous in q and out.
+          const qOff = (b * H + kh * G) * hd;
+          attendRows(q.subarray(qOff, qOff + G * hd), keys.subarray(base, base + Tk * hd), values.subarray(base, base + Tk * hd), Tk, hd, G, hasBias ? bias.subarray(b * Tk, (b + 1) * Tk) : undefined, out.subarray(qOff, qOff + G * hd));
+          continue;
+        }
         for (let g = 0; g < G; g++) {
           const qOff = (b * H + kh * G + g) * hd;
           for (let i = 0; i < hd; i++) query[i] = q[qOff + i];
