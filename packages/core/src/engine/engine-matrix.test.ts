@@ -97,6 +97,11 @@ describe('EngineMatrix kernels', () => {
     const f = m.toFloat32();
     expect(Array.from(new Uint32Array(f.buffer), (u) => u >>> 16)).toEqual(Array.from(bits));
     m.dispose();
+    // Into f32 storage the bits widen exactly too.
+    const wide = new EngineMatrix(2, 3, 'f32', 'bits');
+    wide.writeRows(0, { bf16: bits });
+    expect(Array.from(wide.toFloat32())).toEqual(Array.from(f));
+    wide.dispose();
   });
 
   it('gives equal results with 1, 2 and 4 threads', () => {

@@ -130,25 +130,26 @@ export class EngineMatrix {
     const { ld } = this;
     const ldb = ld * ELEMENT_BYTES[this.storage];
     const step = Math.max(1, Math.floor(ROWS_PER_COPY / ld));
-    const floats = !(data instanceof Float32Array) && this.storage === 'bf16' ? undefined : data instanceof Float32Array ? data : bf16Float32(data.bf16);
     for (let r = 0; r < n; r += step) {
       const count = Math.min(step, n - r);
       const staged = count * ld * 4;
       const scratch = e.scratch(staged + count * ldb + 64);
       const packed = align(scratch + staged);
-      if (!floats) {
+      if (!(data instanceof Float32Array) && this.storage === 'bf16') {
         // bf16 bits into bf16 storage: copied exactly.
-        const bits = (data as { bf16: Uint16Array }).bf16;
-        copyRows(mem.u16(packed, count * ld), bits.subarray(r * K, (r + count) * K), count, K, ld);
-      } else if (this.storage === 'f32') {
-        copyRows(mem.f32(packed, count * ld), floats.subarray(r * K, (r + count) * K), count, K, ld);
-      } else if (this.storage === 'bf16') {
-        copyRows(mem.f32(scratch, count * ld), floats.subarray(r * K, (r + count) * K), count, K, ld);
-        e.run(Op.toBf16, [scratch, packed], count * ld, e.chunkFor(count * ld, 4096));
+        copyRows(mem.u16(packed, count * ld), data.bf16.subarray(r * K, (r + count) * K), count, K, ld);
       } else {
-        mem.f32(scratch, count * K).set(floats.subarray(r * K, (r + count) * K));
-        const ws = this.scales + (row0 + r) * (ld / 32) * 4;
-        e.run(Op.quantizeW, [scratch, K, ld, packed, ws], count, e.chunkFor(count, 4));
+        // Converted a pass at a time, so a bf16 checkpoint never exists whole as float32.
+        const floats = data instanceof Float32Array ? data.subarray(r * K, (r + count) * K) : bf16Float32(data.bf16.subarray(r * K, (r + count) * K));
+        if (this.storage === 'f32') copyRows(mem.f32(packed, count * ld), floats, count, K, ld);
+        else if (this.storage === 'bf16') {
+          copyRows(mem.f32(scratch, count * ld), floats, count, K, ld);
+          e.run(Op.toBf16, [scratch, packed], count * ld, e.chunkFor(count * ld, 4096));
+        } else {
+          mem.f32(scratch, count * K).set(floats);
+          const ws = this.scales + (row0 + r) * (ld / 32) * 4;
+          e.run(Op.quantizeW, [scratch, K, ld, packed, ws], count, e.chunkFor(count, 4));
+        }
       }
       e.run(Op.packRows, [packed, this.weights, this.rows, ldb, row0 + r], count, e.chunkFor(count, 4));
     }
