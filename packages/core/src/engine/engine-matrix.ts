@@ -212,11 +212,11 @@ export class EngineMatrix {
       const r = ids[i];
       if (!Number.isInteger(r) || r < 0 || r >= this.rows) throw new AligndialError(`${this.name}: row ${r} is outside [0, ${this.rows})`);
     }
+    // Runs of consecutive ids are unpacked together, a bounded block at a time.
+    const limit = Math.max(1, Math.floor(ROWS_PER_COPY / this.ld));
     let i = 0;
     while (i < ids.length) {
-      // Runs of consecutive ids (a whole matrix in toFloat32) are unpacked together, a bounded block at a time.
       let j = i + 1;
-      const limit = Math.max(1, Math.floor(ROWS_PER_COPY / this.ld));
       while (j < ids.length && j - i < limit && ids[j] === ids[j - 1] + 1) j++;
       this.readRows(ids[i], j - i, out.subarray(i * this.cols, j * this.cols));
       i = j;
