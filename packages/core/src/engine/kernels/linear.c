@@ -48,8 +48,7 @@ INLINE size_t w_at(int n, size_t kbyte, int G, int N, size_t ldb) {
 // the group; row-major: rs = ldb, cs = 32). C whole chunks, then a scalar tail [C·E, K) (row-major only).
 // One f32x4 accumulator per output, the same additions in the same order for every tile shape.
 INLINE void vtile_f32(const float *x, int ldx, int K, const float *ws, const uint8_t *w, size_t rs, size_t cs,
-                      const float *bias,
-                      float *y, int ldy, int MT, int NT) {
+                      const float *bias, float *y, int ldy, int MT, int NT) {
   (void)ws; // scales: q8 only
   v128_t acc[4][4];
   for (int m = 0; m < MT; m++)
