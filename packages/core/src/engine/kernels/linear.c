@@ -78,8 +78,7 @@ INLINE void vtile_f32(const float *x, int ldx, int K, const float *ws, const uin
 // float32 and the low halves shifted up the even ones, so x comes with each group of 8 reordered as
 // x0 x2 x4 x6 x1 x3 x5 x7 (deinterleave_x_bf16): one load and two bit operations per 8 weights.
 INLINE void vtile_bf16(const float *x, int ldx, int K, const float *ws, const uint8_t *w, size_t rs, size_t cs,
-                      const float *bias,
-                       float *y, int ldy, int MT, int NT) {
+                       const float *bias, float *y, int ldy, int MT, int NT) {
   (void)ws;
   v128_t acc[4][4];
   for (int m = 0; m < MT; m++)
