@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attendRows } from './attend.js';
-
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
+import { values } from './test-values.test-util.js';
 
 /** softmax(q·Kᵀ + bias)·V in float64, one query row at a time. */
 function reference(q: Float32Array, keys: Float32Array, vals: Float32Array, Tk: number, hd: number, G: number, bias?: Float32Array): Float64Array {

@@ -2,21 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { configureEngineThreads, shutdownEngineThreads } from './engine.js';
 import { EngineMatrix, type WeightStorage } from './engine-matrix.js';
 import { GEMM_MIN_ROWS } from './kernel-exports.js';
+import { values } from './test-values.test-util.js';
 
 afterAll(() => shutdownEngineThreads());
-
-/** Deterministic pseudo-random values in [-1, 1). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
 
 /** The weights the kernels actually multiply by (bf16 rounding / int8 dequantisation applied), for the float64 reference. */
 function effectiveWeights(m: EngineMatrix): Float32Array {
