@@ -370,8 +370,9 @@ INLINE int block_rows(int K, int bytes) {
 
 // Output rows [n0, n1) in tiles: 4 rows of W for up to 2 rows of x, 2 rows of W for 3–4 (registers), single
 // rows where a tile would cross a packed group or the range. The tile shapes are compile-time constants in
-// each branch, so clang keeps accumulators in registers.
-#define DEFINE_GEMV(TILE, ARGS_X, ARGS_W)                                                                \
+// each branch, so clang keeps accumulators in registers. A statement used inside linear_f32/bf16/q8: it reads
+// their M, N, n0, n1, NB, G, ldb, w, bias and y; ARGS_X(m0) and ARGS_W(n) give the tile's x and scale arguments.
+#define GEMV_ROWS(TILE, ARGS_X, ARGS_W)                                                                            \
   for (int nb = n0; nb < n1; nb += NB) {                                                                           \
     const int ne = nb + NB < n1 ? nb + NB : n1;                                                                    \
     for (int m0 = 0; m0 < M; m0 += 4) {                                                                            \
@@ -418,7 +419,7 @@ INLINE int block_rows(int K, int bytes) {
       return;                                                                                                      \
     }                                                                                                              \
     const int NB = block_rows(K, BYTES);                                                                           \
-    DEFINE_GEMV(vtile_##T, X_F, W_NONE)                                                                  \
+    GEMV_ROWS(vtile_##T, X_F, W_NONE)                                                                  \
   }
 
 DEFINE_LINEAR(f32, 4)
@@ -466,7 +467,7 @@ void linear_q8(const int16_t *xq, const float *xs, int M, int Kp, const uint8_t 
                const float *bias, float *y, int N, int n0, int n1) {
   const size_t ldb = (size_t)Kp;
   const int NB = block_rows(Kp, 1);
-  DEFINE_GEMV(vtile_q8, X_Q, W_Q)
+  GEMV_ROWS(vtile_q8, X_Q, W_Q)
 }
 
 INLINE float absmax(const float *x, int n) {
