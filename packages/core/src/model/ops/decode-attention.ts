@@ -22,7 +22,7 @@ export function grownCapacity(current: number, needed: number): number {
  * they are full is a larger buffer allocated and the rows copied over. This replaces two concats
  * that copied the whole cache every step, two batched matMuls, a softmax, the mask add and the
  * reshapes between them — for one query row per sequence those cost more in per-op overhead and
- * copying than in arithmetic. From a few hundred cached values per kv head on, the products run on the
+ * copying than in arithmetic. From ENGINE_MIN_WORK products per kv head on, they run on the
  * matmul engine's SIMD kernels (`engine/attend.ts`: 4-lane float32 instead of a float64 JS loop). Inference
  * only (no gradient).
  */
