@@ -1,5 +1,5 @@
-import { AligndialError, type DecoderLayer, type ForwardHooks, KVCache, Transformer, tf, tokenIdTensor } from '@aligndial/core';
-import { type LambdaPaths, mixBeforeHead, pathsFor, validateLambda, type WarningSink } from './lambda-mix.js';
+import { AligndialError, type DecoderLayer, type ForwardHooks, type HeadInput, KVCache, Transformer, tf, tokenIdTensor } from '@aligndial/core';
+import { type LambdaPaths, mixHalves, pathsFor, validateLambda, type WarningSink } from './lambda-mix.js';
 
 /** Where the added layers came from and how they were trained (recorded in the adapter manifest). */
 export interface ClmOrigin {
@@ -133,6 +133,18 @@ export class ClmModel {
    * of 2B rows through the base layers (the aligned rows having passed the added layers first).
    */
   forward(inputIds: tf.Tensor2D | readonly (readonly number[])[], options: ClmForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => {
+      const { features, head } = this.headInput(inputIds, options);
+      return head(features);
+    });
+  }
+
+  /**
+   * `forward` stopped before the LM head: the final-normed hidden states at λ (at a λ that needs both
+   * paths, the λ-mix of both paths' normed states: the head is linear, see `mixBeforeHead`) and the head.
+   * Losses over the vocabulary take this to run the head in chunks (see `kdLossFromHeads`).
+   */
+  headInput(inputIds: tf.Tensor2D | readonly (readonly number[])[], options: ClmForwardOptions = {}): HeadInput {
     const lambda = validateLambda(options.lambda ?? 1, 'lambda', options.warn);
     const paths = pathsFor(lambda);
     const cache = options.cache;
@@ -141,9 +153,9 @@ export class ClmModel {
         `this CLM cache was filled for ${cache.paths === 'both' ? 'a mixed λ' : `λ = ${cache.paths === 'aligned' ? 1 : 0}`}; λ = ${lambda} needs ${paths === 'both' ? 'both paths' : 'one path'} (start a new cache)`,
       );
     }
-    const logits = lambdaForward(this.model, this.addedLayers, this.baseLayers, inputIds, { ...options, lambda, paths });
+    const input = lambdaHeadInput(this.model, this.addedLayers, this.baseLayers, inputIds, { ...options, lambda, paths });
     if (cache) cache.paths = paths;
-    return logits;
+    return input;
   }
 
   /** Frees every tensor (base weights included). */
@@ -154,24 +166,25 @@ export class ClmModel {
 }
 
 /**
- * The λ-merged pass over explicit layer lists (what {@link ClmModel.forward} runs; also the distillation
- * teacher, with a frozen snapshot of the added layers). `host` provides embeddings, rotary tables, final
- * norm and LM head. Options as {@link ClmModel.forward}, with λ already validated.
+ * The λ-merged pass over explicit layer lists, up to the LM head (what {@link ClmModel.headInput} runs; also
+ * the distillation teacher, with a frozen snapshot of the added layers). `host` provides embeddings, rotary
+ * tables, final norm and LM head. Options as {@link ClmModel.forward}, with λ already validated. The features
+ * are final-normed, so the head is `host.head` alone.
  * @internal
  */
-export function lambdaForward(
+export function lambdaHeadInput(
   host: Transformer,
   addedLayers: readonly DecoderLayer[],
   baseLayers: readonly DecoderLayer[],
   inputIds: tf.Tensor2D | readonly (readonly number[])[],
   options: ClmForwardOptions & { lambda: number; paths?: LambdaPaths },
-): tf.Tensor3D {
+): HeadInput {
   const { lambda } = options;
   const paths = options.paths ?? pathsFor(lambda);
   const cache = options.cache;
   const numAdded = addedLayers.length;
   const vocabSize = host.config.vocabSize;
-  return tf.tidy(() => {
+  const features = tf.tidy(() => {
     const ids = inputIds instanceof tf.Tensor ? inputIds : tokenIdTensor(inputIds, vocabSize);
     const [B, T] = ids.shape;
     const { attentionMask, positionIds, hooks } = options;
@@ -189,7 +202,9 @@ export function lambdaForward(
     const baseCtx = { cos: twice(ctx.cos)!, sin: twice(ctx.sin)!, maskBias: twice(ctx.maskBias), cache: cache?.base, hooks };
     let out = host.runLayers(x, baseCtx, baseLayers);
     if (options.lastTokenOnly && T > 1) out = tf.slice(out, [0, T - 1, 0], [r * B, 1, -1]);
-    if (r === 1) return host.logits(out, options.training);
-    return mixBeforeHead(out, lambda, (x) => host.finalNorm(x), (x) => host.head(x, options.training));
+    const normed = host.finalNorm(out);
+    return r === 1 ? normed : mixHalves(normed, lambda, 'the λ-mix');
   });
+  const headVariables = host.headVariables().filter((v) => v !== host.weights.norm);
+  return { features, head: (x) => host.head(x, options.training), vocabSize, headVariables };
 }

@@ -1,5 +1,5 @@
-import { AligndialError, type ForwardHooks, KVCache, type StepDecoder, type Transformer, tf } from '@aligndial/core';
-import { mixPaths, validateLambda, type WarningSink } from './lambda-mix.js';
+import { AligndialError, type ForwardHooks, type HeadInput, KVCache, type StepDecoder, type Transformer, tf } from '@aligndial/core';
+import { mixPaths, pathsFor, validateLambda, type WarningSink } from './lambda-mix.js';
 
 /** Options of {@link createDeraDecoder}. */
 export interface DeraDecoderOptions {
@@ -52,8 +52,42 @@ export function deraForward(
   inputIds: readonly (readonly number[])[],
   options: { lambda: number; attentionMask?: readonly (readonly number[])[]; warn?: WarningSink },
 ): tf.Tensor3D {
+  return tf.tidy(() => {
+    const { features, head } = deraHeadInput(aligned, reference, inputIds, options);
+    return head(features);
+  });
+}
+
+/**
+ * {@link deraForward} stopped before the heads: the features are the paths' last hidden states side by side
+ * ([B, T, D_aligned + D_reference]; one model's at λ = 0 or 1), the head runs each model's norm and head
+ * on its half and mixes the logits. For losses that run the head in chunks (`kdLossFromHeads`).
+ */
+export function deraHeadInput(
+  aligned: Transformer,
+  reference: Transformer,
+  inputIds: readonly (readonly number[])[],
+  options: { lambda: number; attentionMask?: readonly (readonly number[])[]; warn?: WarningSink },
+): HeadInput {
   assertSameVocabulary(aligned, reference);
   const lambda = validateLambda(options.lambda, 'lambda', options.warn);
-  const run = (model: Transformer) => () => model.forward(inputIds, { attentionMask: options.attentionMask });
-  return tf.tidy(() => mixPaths(lambda, run(aligned), run(reference)));
+  const paths = pathsFor(lambda);
+  const hidden = (model: Transformer) => model.hidden(inputIds, { attentionMask: options.attentionMask });
+  const vocabSize = aligned.config.vocabSize;
+  if (paths !== 'both') {
+    const model = paths === 'aligned' ? aligned : reference;
+    return { features: hidden(model), head: (x) => model.logits(x), vocabSize, headVariables: model.headVariables() };
+  }
+  const D = aligned.config.hiddenSize;
+  return {
+    features: tf.tidy(() => tf.concat([hidden(aligned), hidden(reference)], 2) as tf.Tensor3D),
+    head: (x) =>
+      mixPaths(
+        lambda,
+        () => aligned.logits(tf.slice(x, [0, 0, 0], [-1, -1, D])),
+        () => reference.logits(tf.slice(x, [0, 0, D], [-1, -1, -1])),
+      ),
+    vocabSize,
+    headVariables: [...aligned.headVariables(), ...reference.headVariables()],
+  };
 }

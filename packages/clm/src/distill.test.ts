@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, type SequenceBatch, buildSequenceBatch, initBackend, tf } from '@aligndial/core';
-import { kdLossFromTeacher, predictionMask } from '@aligndial/dpo';
+import { Rng, type SequenceBatch, buildSequenceBatch, computeGradients, initBackend, tf } from '@aligndial/core';
+import { kdLossFromHeads, kdLossFromTeacher, predictionMask } from '@aligndial/dpo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandModel } from './adapter.js';
 import type { ClmModel } from './clm-model.js';
-import { type DistillSequence, clmTeacher, distill, distillClmLambda } from './distill.js';
-import { maxAbsDiff, tinyModel } from './testing/fixtures.js';
+import { deraForward } from './dera-decoder.js';
+import { type DistillSequence, clmTeacher, deraTeacher, distill, distillClmLambda } from './distill.js';
+import { maxAbsDiff, perturbAdded, tinyModel } from './testing/fixtures.js';
 import { embeddingDirectionRule, ruleReward, type PreferenceRule } from './testing/preference-rule.js';
 import { trainClm } from './train.js';
 
@@ -33,6 +34,44 @@ function sequences(count: number, seed: number, vocabSize = 300): DistillSequenc
 function kd(student: tf.Tensor3D, teacher: tf.Tensor3D, batch: SequenceBatch): number {
   return tf.tidy(() => kdLossFromTeacher(student, teacher, { mask: predictionMask(batch.completionMask) }).dataSync()[0]);
 }
+
+describe('the chunked KD loss on real teachers (no [B, T, V] logits)', () => {
+  it('CLM and DeRa teachers at λ = 0.5 and 1.5: the same loss and student gradients as Eq. 8 on full logits (within 1e-6)', () => {
+    const clm = expandModel(tinyModel(31));
+    perturbAdded(clm, 3, 0.05);
+    const aligned = tinyModel(32);
+    const student = tinyModel(33);
+    const batch = buildSequenceBatch(sequences(3, 9).map((s, i) => ({ ...s, completionIds: s.completionIds.slice(0, 3 + 2 * i) })), 0);
+    const mask = predictionMask(batch.completionMask);
+    const variables = student.parameters();
+    const full = (teacher: tf.Tensor3D) => () => kdLossFromTeacher(student.forward(batch.inputIds, { attentionMask: batch.attentionMask, training: true }), teacher, { mask });
+    // The DeRa reference is the student itself: the teacher's head reads weights the student trains, and
+    // they must get no gradient from the teacher's side (Eq. 8's teacher is a constant).
+    const teachers: Array<[string, (lambda: number) => tf.Tensor3D, (lambda: number) => ReturnType<ReturnType<typeof clmTeacher>>]> = [
+      ['clm', (l) => clm.forward(batch.inputIds, { lambda: l, attentionMask: batch.attentionMask }), (l) => clmTeacher(clm, l)(batch)],
+      ['dera', (l) => deraForward(aligned, student, batch.inputIds, { lambda: l, attentionMask: batch.attentionMask }), (l) => deraTeacher(aligned, student, l)(batch)],
+    ];
+    for (const [name, logits, heads] of teachers) {
+      for (const lambda of [0.5, 1.5]) {
+        const target = logits(lambda);
+        const teacher = heads(lambda);
+        const expected = computeGradients(full(target), variables);
+        for (const recompute of [false, true]) {
+          const chunked = () =>
+            kdLossFromHeads(student.headInput(batch.inputIds, { attentionMask: batch.attentionMask, training: true }), teacher, { mask, chunkSize: 4, recompute });
+          const got = computeGradients(chunked, variables);
+          const what = `${name} λ=${lambda} recompute=${recompute}`;
+          expect(expected.loss, what).toBeGreaterThan(0.01);
+          expect(Math.abs(got.loss - expected.loss), what).toBeLessThan(1e-6 * Math.max(1, expected.loss));
+          for (const [param, g] of expected.grads) expect(maxAbsDiff(g, got.grads.get(param)!), `${what}: ${param}`).toBeLessThan(1e-6);
+          tf.dispose([...got.grads.values()]);
+        }
+        tf.dispose([target, teacher.features, ...expected.grads.values()]);
+      }
+    }
+    for (const m of [clm, aligned, student]) m.dispose();
+  });
+});
 
 describe('distillation of a fixed λ (KD loss, paper Eq. 8)', () => {
   it('bakes λ = 0.5 into the CLM layer: afterwards the CLM at λ = 1 matches what it gave at λ = 0.5 (held-out), and λ = 0 is still the base', async () => {
@@ -63,7 +102,7 @@ describe('distillation of a fixed λ (KD loss, paper Eq. 8)', () => {
     const student = tinyModel(6); // a plain copy of the base: what the distilled model starts from
     const teacher = clmTeacher(clm, 1.5);
     const held = buildSequenceBatch(sequences(16, 4), 0);
-    const target = teacher(held);
+    const target = clm.forward(held.inputIds, { lambda: 1.5, attentionMask: held.attentionMask });
     const studentLogits = () => student.forward(held.inputIds, { attentionMask: held.attentionMask });
     const klBefore = kd(studentLogits(), target, held);
     await distill({ student, teacher, data: sequences(64, 3), steps: 48, batchSize: 8, learningRate: 1e-3 });
@@ -79,7 +118,7 @@ describe('distillation of a fixed λ (KD loss, paper Eq. 8)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'distill-resume-'));
     try {
       const teacherModel = tinyModel(21);
-      const teacher = (batch: SequenceBatch) => teacherModel.forward(batch.inputIds, { attentionMask: batch.attentionMask });
+      const teacher = (batch: SequenceBatch) => teacherModel.headInput(batch.inputIds, { attentionMask: batch.attentionMask });
       const data = sequences(12, 5);
       const common = { teacher, data, steps: 6, batchSize: 4, learningRate: 1e-3, seed: 3, runIdentity: { lambda: 0.5 } };
       const straight = tinyModel(22);
@@ -107,7 +146,7 @@ describe('distillation of a fixed λ (KD loss, paper Eq. 8)', () => {
 
   it('rejects empty data and bad step counts', async () => {
     const student = tinyModel(43);
-    const teacher = (batch: SequenceBatch) => student.forward(batch.inputIds);
+    const teacher = (batch: SequenceBatch) => student.headInput(batch.inputIds);
     await expect(distill({ student, teacher, data: [] })).rejects.toThrow(/no training sequences/);
     await expect(distill({ student, teacher, data: sequences(2, 1), steps: 0 })).rejects.toThrow(/steps must be a whole number ≥ 1/);
     student.dispose();

@@ -1,6 +1,7 @@
 import {
   AdamW,
   AligndialError,
+  type HeadInput,
   type TrainingConfig,
   Rng,
   type SequenceBatch,
@@ -18,9 +19,9 @@ import {
   withCheckpointing,
 } from '@aligndial/core';
 import { latestCheckpoint } from '@aligndial/core/internal';
-import { kdLossFromTeacher, klDivergenceFromLogits, predictionMask } from '@aligndial/dpo';
-import { type ClmModel, lambdaForward } from './clm-model.js';
-import { deraForward } from './dera-decoder.js';
+import { kdLossFromHeads, predictionMask } from '@aligndial/dpo';
+import { type ClmModel, lambdaHeadInput } from './clm-model.js';
+import { deraHeadInput } from './dera-decoder.js';
 import { cloneLayer } from './expand.js';
 import { validateLambda } from './lambda-mix.js';
 
@@ -30,19 +31,39 @@ export interface DistillSequence {
   completionIds: readonly number[];
 }
 
-/** Teacher logits [B, T, V] of a padded batch; constants (no gradient flows into the teacher). */
-export type TeacherFn = (batch: SequenceBatch) => tf.Tensor3D;
+/**
+ * The teacher of a padded batch, stopped before its LM head (features [B, T, F] and the head: core's
+ * `HeadInput`): the KD loss runs the head only at the completion positions, in chunks, so no teacher
+ * logits [B, T, V] exist whole. Constants: no gradient flows into the teacher.
+ */
+export type TeacherFn = (batch: SequenceBatch) => HeadInput;
 
 /** The distillation teacher "CLM at λ" (paper Eq. 7 through the dual path). */
 export function clmTeacher(clm: ClmModel, lambda: number): TeacherFn {
   validateLambda(lambda);
-  return (batch) => clm.forward(batch.inputIds, { lambda, attentionMask: batch.attentionMask, warn: () => {} });
+  return (batch) => clm.headInput(batch.inputIds, { lambda, attentionMask: batch.attentionMask, warn: () => {} });
+}
+
+/**
+ * The CLM at λ as a teacher that training `clm` afterwards does not move: a frozen copy of the added layers
+ * on the shared base layers (no second copy of the base). `dispose` frees the copy.
+ */
+export function frozenClmTeacher(clm: ClmModel, lambda: number): TeacherFn & { dispose(): void } {
+  validateLambda(lambda);
+  const snapshot = clm.addedLayers.map(cloneLayer);
+  const base = clm.baseLayers;
+  const teacher = (batch: SequenceBatch) => lambdaHeadInput(clm.model, snapshot, base, batch.inputIds, { lambda, attentionMask: batch.attentionMask });
+  return Object.assign(teacher, {
+    dispose: () => {
+      for (const layer of snapshot) for (const [, v] of layer.parameters()) v.dispose();
+    },
+  });
 }
 
 /** The distillation teacher "DeRa at λ": two whole models mixed (paper Sec. 3). */
 export function deraTeacher(aligned: Transformer, reference: Transformer, lambda: number): TeacherFn {
   validateLambda(lambda);
-  return (batch) => deraForward(aligned, reference, batch.inputIds, { lambda, attentionMask: batch.attentionMask, warn: () => {} });
+  return (batch) => deraHeadInput(aligned, reference, batch.inputIds, { lambda, attentionMask: batch.attentionMask, warn: () => {} });
 }
 
 /** The shared training fields distillation takes (core's TrainingConfig); see {@link DISTILL_DEFAULTS}. */
@@ -69,8 +90,11 @@ export interface DistillOptions extends Partial<Pick<TrainingConfig, DistillTrai
   /** Which of the student's variables train (by name); default every parameter. */
   variables?: ReadonlyMap<string, tf.Variable>;
   teacher: TeacherFn;
-  /** The student's logits for a batch (default `student.forward`); CLM uses its λ = 1 path. */
-  studentLogits?: (batch: SequenceBatch, training: boolean) => tf.Tensor3D;
+  /**
+   * The student on a batch, stopped before its LM head (default `student.headInput`); CLM uses its λ = 1
+   * path. `training` asks for a head that differentiates a tied embedding.
+   */
+  studentHeadInput?: (batch: SequenceBatch, training: boolean) => HeadInput;
   data: readonly DistillSequence[];
   /** Optimizer steps (default: one epoch). */
   steps?: number;
@@ -141,7 +165,9 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
   const maxGradNorm = options.maxGradNorm ?? DISTILL_DEFAULTS.maxGradNorm;
   // A tied LM head trains only when the embedding does.
   const embedTrains = [...variables.values()].includes(student.weights.embed as tf.Variable);
-  const studentLogits = options.studentLogits ?? ((batch, training) => student.forward(batch.inputIds, { attentionMask: batch.attentionMask, training: training && embedTrains }));
+  const studentHeadInput =
+    options.studentHeadInput ?? ((batch, training) => student.headInput(batch.inputIds, { attentionMask: batch.attentionMask, training: training && embedTrains }));
+  const checkpointing = options.gradientCheckpointing ?? DISTILL_DEFAULTS.gradientCheckpointing;
   const optimizer = new AdamW(variables, { weightDecay: options.weightDecay ?? DISTILL_DEFAULTS.weightDecay, excludeFromWeightDecay: isBiasOrNormParameter });
   const seed = options.seed ?? DISTILL_DEFAULTS.seed;
   const identity: Record<string, JsonValue> = { steps, batchSize, sequences: data.length, seed, ...options.runIdentity };
@@ -182,16 +208,21 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
       if (step === startStep || step % stepsPerEpoch === 0) order = epochOrder(data.length, seed, Math.floor(step / stepsPerEpoch));
       const start = (step % stepsPerEpoch) * batchSize;
       const batch = buildSequenceBatch(order.slice(start, start + batchSize).map((i) => data[i]), padId);
-      const teacher = tf.tidy(() => options.teacher(batch));
+      // A teacher's intermediates are freed here; its features stay until the step is done.
+      let teacher!: HeadInput;
+      tf.tidy(() => {
+        teacher = options.teacher(batch);
+        return teacher.features;
+      });
       const mask = predictionMask(batch.completionMask);
       let loss: number;
       let grads: Map<string, tf.Tensor>;
       try {
-        ({ loss, grads } = withCheckpointing(student, options.gradientCheckpointing ?? DISTILL_DEFAULTS.gradientCheckpointing, () =>
-          computeGradients(() => kdLossFromTeacher(studentLogits(batch, true), teacher, { mask, reduction: options.reduction }), variables, { step: step + 1 }),
-        ));
+        // The heads run in chunks of completion positions, recomputed in the backward pass: no [tokens, V] anywhere.
+        const kd = () => kdLossFromHeads(studentHeadInput(batch, true), teacher, { mask, reduction: options.reduction });
+        ({ loss, grads } = withCheckpointing(student, checkpointing, () => computeGradients(kd, variables, { step: step + 1 })));
       } finally {
-        teacher.dispose();
+        teacher.features.dispose();
       }
       optimizerStep(optimizer, grads, { learningRate: learningRateAt(step, schedule), maxGradNorm, step: step + 1 });
       losses.push(loss);
@@ -207,7 +238,7 @@ export async function distill(options: DistillOptions): Promise<DistillResult> {
 }
 
 /** Options of {@link distillClmLambda}: {@link DistillOptions} without student, teacher and variables. */
-export type DistillClmOptions = Omit<DistillOptions, 'student' | 'variables' | 'teacher' | 'studentLogits'>;
+export type DistillClmOptions = Omit<DistillOptions, 'student' | 'variables' | 'teacher' | 'studentHeadInput'>;
 
 /**
  * Bakes a fixed λ into the CLM's added layers: trains them so that the CLM at λ = 1 matches what it produced
@@ -215,16 +246,14 @@ export type DistillClmOptions = Omit<DistillOptions, 'student' | 'variables' | '
  * λ = 1 means "the old λ", λ = 0 is still the base, and `clm.origin.training` records the distillation.
  */
 export async function distillClmLambda(clm: ClmModel, lambda: number, options: DistillClmOptions): Promise<DistillResult> {
-  validateLambda(lambda);
-  const snapshot = clm.addedLayers.map(cloneLayer);
-  const base = clm.baseLayers;
+  const teacher = frozenClmTeacher(clm, lambda);
   try {
     const result = await distill({
       ...options,
       student: clm.model,
       variables: clm.addedParameters(),
-      studentLogits: (batch) => clm.forward(batch.inputIds, { lambda: 1, attentionMask: batch.attentionMask }),
-      teacher: (batch) => lambdaForward(clm.model, snapshot, base, batch.inputIds, { lambda, attentionMask: batch.attentionMask }),
+      studentHeadInput: (batch) => clm.headInput(batch.inputIds, { lambda: 1, attentionMask: batch.attentionMask }),
+      teacher,
       runIdentity: { lambda, into: 'adapter', ...options.runIdentity },
     });
     clm.origin.training = {
@@ -238,7 +267,7 @@ export async function distillClmLambda(clm: ClmModel, lambda: number, options: D
     };
     return result;
   } finally {
-    for (const layer of snapshot) for (const [, v] of layer.parameters()) v.dispose();
+    teacher.dispose();
   }
 }
 
@@ -249,8 +278,8 @@ export function chosenSequences(pairs: readonly { promptIds: readonly number[]; 
 
 /** Options of {@link meanTokenKl}. */
 export interface MeanTokenKlOptions {
-  /** The student's logits for a batch (e.g. the CLM at λ = 1, or a plain model). */
-  student: (batch: SequenceBatch) => tf.Tensor3D;
+  /** The student on a batch, stopped before its LM head (e.g. the CLM at λ = 1, or a plain model's `headInput`). */
+  student: (batch: SequenceBatch) => HeadInput;
   teacher: TeacherFn;
   data: readonly DistillSequence[];
   /** Sequences per forward pass (default 8). */
@@ -269,13 +298,10 @@ export function meanTokenKl(options: MeanTokenKlOptions): number {
   for (let start = 0; start < options.data.length; start += batchSize) {
     const batch = buildSequenceBatch(options.data.slice(start, start + batchSize), options.padTokenId ?? 0);
     const mask = predictionMask(batch.completionMask);
-    const [sum, count] = tf.tidy(() => {
-      const kl = klDivergenceFromLogits(options.student(batch), options.teacher(batch));
-      const m = tf.tensor2d(mask);
-      return [tf.sum(tf.mul(kl, m)).dataSync()[0], tf.sum(m).dataSync()[0]];
-    });
-    total += sum;
-    tokens += count;
+    const rows = mask.length;
+    // The KD loss with `sum` is the batch mean of per-row sums: × rows gives the batch's total KL.
+    total += rows * tf.tidy(() => kdLossFromHeads(options.student(batch), options.teacher(batch), { mask }).dataSync()[0]);
+    tokens += mask.reduce((n, row) => n + row.reduce((a, m) => a + m, 0), 0);
   }
   if (tokens === 0) throw new AligndialError('meanTokenKl: the data has no completion tokens');
   return total / tokens;

@@ -18,7 +18,7 @@ export { expandModel, saveAdapter, adapterManifest, applyAdapter, loadClmModel, 
 export type { SaveAdapterOptions, ApplyAdapterOptions } from './adapter.js';
 export { createClmDecoder, generateWithLambda } from './clm-decoder.js';
 export type { ClmDecoderOptions, ClmStepDecoder, ClmGenerateOptions } from './clm-decoder.js';
-export { createDeraDecoder, deraForward } from './dera-decoder.js';
+export { createDeraDecoder, deraForward, deraHeadInput } from './dera-decoder.js';
 export type { DeraDecoderOptions } from './dera-decoder.js';
 export { chatWithLambdas } from './chat.js';
 export type { ChatWithLambdasOptions, ChatWithLambdasResult, ChatTurn } from './chat.js';
@@ -26,6 +26,6 @@ export { benchmarkClmDecode, runClmDecodeBenchmark } from './bench-decode.js';
 export type { ClmDecodeBenchmark, ClmDecodeBenchmarkOptions, RunClmDecodeBenchmarkOptions, DecodeSpeed } from './bench-decode.js';
 export { createClmTrainer, trainClm, clmTrainingRecord, clmReferenceLogProbs, addedLayerParameters } from './train.js';
 export type { ClmTrainerOptions } from './train.js';
-export { distill, distillClmLambda, clmTeacher, deraTeacher, chosenSequences, meanTokenKl, DISTILL_DEFAULTS } from './distill.js';
+export { distill, distillClmLambda, clmTeacher, frozenClmTeacher, deraTeacher, chosenSequences, meanTokenKl, DISTILL_DEFAULTS } from './distill.js';
 export type { DistillTrainingFields, DistillOptions, DistillResult, DistillSequence, DistillClmOptions, TeacherFn, MeanTokenKlOptions } from './distill.js';
 export { assertSameTokenizer } from './same-tokenizer.js';

@@ -87,11 +87,19 @@ export function mixBeforeHead(
   norm: (x: tf.Tensor3D) => tf.Tensor3D,
   head: (x: tf.Tensor3D) => tf.Tensor3D,
 ): tf.Tensor3D {
-  if (hidden.shape[0] % 2 !== 0) {
-    throw new AligndialError(`mixBeforeHead: a doubled batch (aligned rows, then reference rows) has an even row count, got [${hidden.shape}]`);
+  return tf.tidy(() => head(mixHalves(norm(hidden), lambda, 'mixBeforeHead')));
+}
+
+/**
+ * The λ-mix of a doubled batch [2B, T, D] (aligned rows, then reference rows) → [B, T, D]: what
+ * {@link mixBeforeHead} feeds its head (there, the normed hidden states).
+ */
+export function mixHalves(doubled: tf.Tensor3D, lambda: number, what = 'mixHalves'): tf.Tensor3D {
+  if (doubled.shape[0] % 2 !== 0) {
+    throw new AligndialError(`${what}: a doubled batch (aligned rows, then reference rows) has an even row count, got [${doubled.shape}]`);
   }
   return tf.tidy(() => {
-    const [aligned, reference] = tf.split(norm(hidden), 2, 0) as [tf.Tensor3D, tf.Tensor3D];
-    return head(mixLogits(aligned, reference, lambda));
+    const [aligned, reference] = tf.split(doubled, 2, 0) as [tf.Tensor3D, tf.Tensor3D];
+    return mixLogits(aligned, reference, lambda);
   });
 }

@@ -19,6 +19,7 @@ export { parseModelConfig, toHfConfig, countParameters, parameterSizes, SUPPORTE
 export { type ModelConfig, type ModelArchitecture, type RopeScaling } from './model/config.js';
 export { Transformer, tokenIdTensor } from './model/transformer.js';
 export { type TransformerWeights, type ForwardOptions } from './model/transformer.js';
+export type { HeadInput } from './model/head-input.js';
 export { DecoderLayer } from './model/decoder-layer.js';
 export { rmsNorm } from './model/ops/rms-norm.js';
 export { swiGlu } from './model/ops/swiglu.js';

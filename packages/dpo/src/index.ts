@@ -16,7 +16,7 @@ export {
   type PreferenceLossResult,
   type PreferenceLossType,
 } from './losses/preference-loss.js';
-export { kdLossFromTeacher, klDivergenceFromLogits, predictionMask, type KdLossOptions } from './losses/kd-loss.js';
+export { kdLossFromTeacher, kdLossFromHeads, klDivergenceFromLogits, predictionMask, type KdLossOptions, type KdLossFromHeadsOptions } from './losses/kd-loss.js';
 export {
   PREFERENCE_METRIC_NAMES,
   mergePairStats,

@@ -38,6 +38,9 @@ describe('aligndial clm distill on a tiny random model', () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ out, teacher: 'clm', into: 'adapter', lambda: 0.5, steps: 12, trainSequences: 16, klOn: 'train', klSequences: 16 });
+    // The memory plan is printed before the weights are read; a tiny step needs no checkpointing.
+    expect(run.stderr).toMatch(/memory plan: .*\(4 sequences × \d+ tokens, checkpointing off\)/);
+    expect(summary.memoryPlan).toMatchObject({ checkpointing: false, rows: 4 });
     expect(summary.klBefore).toBeGreaterThan(0);
     expect(summary.klAfter).toBeLessThan(0.5 * summary.klBefore);
     expect(existsSync(join(out, 'adapter.json'))).toBe(true);
@@ -51,7 +54,7 @@ describe('aligndial clm distill on a tiny random model', () => {
     const distilled = applyAdapter(loadModel(model), out);
     try {
       const kl = meanTokenKl({
-        student: (batch: SequenceBatch) => distilled.forward(batch.inputIds, { lambda: 1, attentionMask: batch.attentionMask }),
+        student: (batch: SequenceBatch) => distilled.headInput(batch.inputIds, { lambda: 1, attentionMask: batch.attentionMask }),
         teacher: clmTeacher(teacherClm, 0.5),
         data: sequences,
         batchSize: 4,
@@ -94,6 +97,14 @@ describe('aligndial clm distill on a tiny random model', () => {
     expect(d).toMatchObject({ teacher: 'dera', into: 'model', lambda: 0.5 });
     expect(d.klAfter).toBeLessThan(d.klBefore);
     expect(existsSync(join(dera, 'model.safetensors'))).toBe(true);
+
+    // Checkpointed (every layer recomputed in the backward pass): the same run.
+    const deraOn = await cli('clm', 'distill', '--json', '--model', model, '--aligned-model', aligned, '--lambda', '0.5', '--data', data, '--out', `${dera}-on`, '--max-steps', '8', '--lr', '1e-3', '--gradient-checkpointing', 'on');
+    expect(deraOn.code, deraOn.stderr).toBe(0);
+    const on = JSON.parse(deraOn.stdout);
+    expect(on.memoryPlan).toMatchObject({ checkpointing: true });
+    expect(Math.abs(on.finalLoss - d.finalLoss)).toBeLessThan(1e-5);
+    expect(Math.abs(on.klAfter - d.klAfter)).toBeLessThan(1e-5);
   });
 
   it('checks its inputs: one teacher, a CLM for --into adapter, one tokenizer for DeRa', async () => {

@@ -12,15 +12,34 @@ import {
   assertSameTokenizer,
   chosenSequences,
   clmTeacher,
+  addedLayerParameters,
   deraTeacher,
   distill,
   distillClmLambda,
   exportMergedModel,
+  frozenClmTeacher,
   meanTokenKl,
   readAdapterManifest,
   saveAdapter,
 } from '@aligndial/clm';
-import { AligndialError, type BackendName, type SequenceBatch, type Transformer, Tokenizer, loadModel, saveModel, writeFileAtomic } from '@aligndial/core';
+import {
+  AligndialError,
+  type BackendName,
+  type GradientCheckpointingMode,
+  type MemoryPlan,
+  type ModelConfig,
+  type ResolvedMemoryPlan,
+  type SequenceBatch,
+  type Transformer,
+  Tokenizer,
+  countParameters,
+  initBackend,
+  loadModel,
+  loadModelConfig,
+  resolveMemoryPlan,
+  saveModel,
+  writeFileAtomic,
+} from '@aligndial/core';
 import { listCheckpoints } from '@aligndial/core/internal';
 import { type ChatTemplateMode, readPreferenceFile, splitTrainEval, tokenizePreferences } from '@aligndial/dpo';
 import { type Command, Option } from 'commander';
@@ -28,6 +47,7 @@ import { UsageError } from '../cli-error.js';
 import { loadPretrained } from '../load-pretrained.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
+import { frozenInEngine } from './preference-training.js';
 
 /** Options of `aligndial clm distill`. */
 export interface ClmDistillOptions {
@@ -56,6 +76,8 @@ export interface ClmDistillOptions {
   /** End completions with EOS (`--no-append-eos` turns it off). */
   appendEos?: boolean;
   evalRatio: number;
+  /** Recompute layers (and the KD loss's head chunks) in the backward pass; `auto`: when the memory plan needs it. */
+  gradientCheckpointing: GradientCheckpointingMode;
   backend?: BackendName | 'auto';
 }
 
@@ -82,6 +104,8 @@ export interface ClmDistillSummary {
   klSequences: number;
   resumedFrom?: string;
   seconds: number;
+  /** The memory plan made before the weights were read (bytes; `budget`: what this heap allows). */
+  memoryPlan: MemoryPlan & { budget: number };
 }
 
 /** Sequences the KL report reads at most (a bounded cost after training). */
@@ -117,6 +141,11 @@ export function registerClmDistillCommand(clm: Command): void {
     .addOption(new Option('--chat-template <mode>', 'auto: messages via the chat template, strings concatenated').choices(['auto', 'always', 'never']).default('auto'))
     .option('--no-append-eos', 'leave completions without EOS (default: append EOS to completions that have none)')
     .option('--eval-ratio <r>', 'hold out this fraction of the data to measure the final KL on', numberOption(0, 0.9), 0)
+    .addOption(
+      new Option('--gradient-checkpointing <mode>', 'recompute each layer in the backward pass instead of keeping its activations (slower, far less memory; the KD loss\'s vocabulary chunks are always recomputed); auto: on when the memory plan needs it')
+        .choices(['auto', 'on', 'off'])
+        .default('auto'),
+    )
     .addOption(new Option('--backend <name>', FLAG_VOCABULARY['--backend']).choices(['auto', ...BACKEND_NAMES]))
     .option('--json', FLAG_VOCABULARY['--json'])
     .addHelpText(
@@ -168,11 +197,64 @@ function copyModelFiles(fromDir: string, outDir: string): void {
   }
 }
 
-/** `aligndial clm distill`: load the teacher, build the student, distil with checkpoints, save, report the KL. */
-export async function runClmDistill(options: ClmDistillOptions): Promise<ClmDistillSummary> {
+/**
+ * The memory plan of a distillation step, before any weight is read: the student as trained (the CLM's
+ * added layers on the base, or every weight of a plain model) plus the other models the run holds in the
+ * same heap (the teacher's base when it is not in the matmul engine, DeRa's aligned model). Prints its
+ * line, decides `--gradient-checkpointing auto`, and refuses a step that cannot fit.
+ */
+function planDistillation(
+  options: ClmDistillOptions,
+  kind: { teacher: 'clm' | 'dera'; into: 'adapter' | 'model' },
+  config: ModelConfig,
+  train: readonly DistillSequence[],
+  backend: string,
+  stderr: NodeJS.WritableStream,
+): ResolvedMemoryPlan {
+  const added = kind.teacher === 'clm' ? readAdapterManifest(options.adapter!).numAddedLayers : 0;
+  const trained = { ...config, numLayers: config.numLayers + added };
+  // loadPretrained keeps the base's frozen matrices in the engine where it can (`--weights auto`); loadModel holds tfjs Variables.
+  const heapBytes = (c: ModelConfig) => countParameters(c) * 4 + (c.tieWordEmbeddings ? c.vocabSize * c.hiddenSize * 4 : 0);
+  const baseInHeap = frozenInEngine(options.model, 'auto', config) ? 0 : heapBytes(config);
+  const rows = Math.min(options.batchSize, train.length);
+  let length = 2;
+  let completion = 0;
+  for (const s of train) {
+    length = Math.max(length, s.promptIds.length + s.completionIds.length);
+    completion = Math.max(completion, s.completionIds.length);
+  }
+  const plan = resolveMemoryPlan(
+    {
+      config: trained,
+      rows,
+      length,
+      scoredPositions: rows * completion,
+      trainableParameters: kind.into === 'adapter' ? addedLayerParameters(config, added) : countParameters(trained),
+      trainsEmbedding: kind.into === 'model',
+      frozenInEngine: kind.into === 'adapter' && baseInHeap === 0,
+      extraWeights: kind.into === 'adapter' ? 0 : kind.teacher === 'clm' ? baseInHeap : baseInHeap + heapBytes(loadModelConfig(options.alignedModel!)),
+      headLoss: 'kd',
+    },
+    options.gradientCheckpointing,
+    backend,
+    { rowsPerExample: 1, what: `distilling ${rows} sequence(s) × ${length} tokens per step` },
+  );
+  stderr.write(`${plan.line}\n`);
+  return plan;
+}
+
+/** `aligndial clm distill`: plan the memory, load the teacher, build the student, distil with checkpoints, save, report the KL. */
+export async function runClmDistill(options: ClmDistillOptions, stderr: NodeJS.WritableStream = process.stderr): Promise<ClmDistillSummary> {
   const started = performance.now();
-  const { teacher: teacherKind, into } = checkFlags(options);
+  const kind = checkFlags(options);
+  const { teacher: teacherKind, into } = kind;
   if (options.adapter) readAdapterManifest(options.adapter); // fail on a bad adapter before reading weights
+  // The memory plan comes before the weights: the config, the tokenizer and the data are enough.
+  const backend = await initBackend(options.backend);
+  const config = loadModelConfig(options.model);
+  const maxLength = options.maxLength ?? Math.min(1024, config.maxPositionEmbeddings);
+  const { train, held } = await readSequences(options, Tokenizer.fromDir(options.model), maxLength);
+  const memory = planDistillation(options, kind, config, train, backend.name, stderr);
   const { model: base, tokenizer } = await loadPretrained(options.model, options.backend);
   const owned: Array<{ dispose(): void }> = [base];
   try {
@@ -198,23 +280,21 @@ export async function runClmDistill(options: ClmDistillOptions): Promise<ClmDist
       student = loadModel(options.alignedModel!); // starts from the aligned model
       owned.push(student);
     }
-    const maxLength = options.maxLength ?? Math.min(1024, base.config.maxPositionEmbeddings);
-    const { train, held } = await readSequences(options, tokenizer, maxLength);
     const padTokenId = tokenizer.padTokenId ?? base.config.padTokenId ?? 0;
-    const studentLogits =
+    const studentHeadInput =
       into === 'adapter'
-        ? (batch: SequenceBatch) => teacherClm!.forward(batch.inputIds, { lambda: 1, attentionMask: batch.attentionMask })
-        : (batch: SequenceBatch) => student!.forward(batch.inputIds, { attentionMask: batch.attentionMask });
+        ? (batch: SequenceBatch) => teacherClm!.headInput(batch.inputIds, { lambda: 1, attentionMask: batch.attentionMask })
+        : (batch: SequenceBatch) => student!.headInput(batch.inputIds, { attentionMask: batch.attentionMask });
     const klData = (held.length > 0 ? held : train).slice(0, KL_SEQUENCES);
     // Distilling into the CLM layer changes the weights the teacher reads; the KL report compares
-    // against an untouched copy of the CLM instead.
+    // against a frozen copy of the added layers instead (on the same base).
     let klTeacher = teacher;
     if (into === 'adapter') {
-      const frozen = applyAdapter(loadModel(options.model), options.adapter!);
+      const frozen = frozenClmTeacher(teacherClm!, options.lambda);
       owned.push(frozen);
-      klTeacher = clmTeacher(frozen, options.lambda);
+      klTeacher = frozen;
     }
-    const kl = () => meanTokenKl({ student: studentLogits, teacher: klTeacher, data: klData, batchSize: options.batchSize, padTokenId });
+    const kl = () => meanTokenKl({ student: studentHeadInput, teacher: klTeacher, data: klData, batchSize: options.batchSize, padTokenId });
     const klBefore = kl();
 
     const progress = createProgress('distill', options.maxSteps ?? Math.ceil(train.length / options.batchSize), { loss: '-' });
@@ -228,6 +308,7 @@ export async function runClmDistill(options: ClmDistillOptions): Promise<ClmDist
       weightDecay: options.weightDecay,
       maxGradNorm: options.maxGradNorm,
       seed: options.seed,
+      gradientCheckpointing: memory.checkpointing,
       padTokenId,
       outputDir: options.out,
       saveSteps: options.saveSteps,
@@ -240,7 +321,7 @@ export async function runClmDistill(options: ClmDistillOptions): Promise<ClmDist
       result =
         into === 'adapter'
           ? await distillClmLambda(teacherClm!, options.lambda, { ...common, runIdentity: { teacher: 'clm' } })
-          : await distill({ ...common, student: student!, teacher, studentLogits: (batch) => studentLogits(batch), runIdentity: { lambda: options.lambda, teacher: teacherKind, into } });
+          : await distill({ ...common, student: student!, teacher, runIdentity: { lambda: options.lambda, teacher: teacherKind, into } });
     } finally {
       progress.stop();
     }
@@ -267,6 +348,7 @@ export async function runClmDistill(options: ClmDistillOptions): Promise<ClmDist
       klSequences: klData.length,
       ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
       seconds: Math.round((performance.now() - started) / 10) / 100,
+      memoryPlan: { ...memory.plan, budget: memory.budget.bytes },
     };
   } finally {
     for (const o of owned.reverse()) o.dispose();

@@ -47,7 +47,7 @@ beforeAll(async () => {
   writeFileSync(dataFile, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
 });
 
-describe('the training memory plan in dpo train and clm train', () => {
+describe('the training memory plan in dpo train, clm train and clm distill', () => {
   it('refuses up front, with one line, exit code 1 and the largest batch that fits, a run that cannot fit', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cli-memory-plan-out-')), 'run');
     const run = await runCliCaptured(['dpo', 'train', '--model', bigDir, '--data', dataFile, '--out', out, '--trainable', 'all', '--batch-size', '4', '--gradient-checkpointing', 'off', '--backend', 'wasm']);
@@ -57,6 +57,17 @@ describe('the training memory plan in dpo train and clm train', () => {
     expect(hint).toMatch(/^hint: Try --gradient-checkpointing on/);
     expect(rest).toEqual([]);
     expect(run.stderr).not.toMatch(/internal error|at .*\.ts/);
+  });
+
+  it('clm distill refuses a DeRa distillation into a whole Qwen2.5-0.5B the same way, before reading any weight', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cli-memory-plan-out-')), 'run');
+    const run = await runCliCaptured(['clm', 'distill', '--model', bigDir, '--aligned-model', bigDir, '--lambda', '0.5', '--data', dataFile, '--out', out, '--batch-size', '4', '--gradient-checkpointing', 'off', '--backend', 'wasm']);
+    expect(run.code).toBe(1);
+    const [error, hint, ...rest] = run.stderr.trim().split('\n');
+    expect(error).toMatch(/^aligndial: error: distilling 4 sequence\(s\) × \d+ tokens per step needs about .* GiB but 3\.60 GiB is available in the wasm heap/);
+    expect(hint).toMatch(/^hint: Try --gradient-checkpointing on/);
+    expect(rest).toEqual([]);
+    expect(run.stderr).not.toMatch(/internal error|at .*\.ts|never read/);
   });
 
   it('prints the plan and records it (with the checkpointing decision) in the summary', async () => {

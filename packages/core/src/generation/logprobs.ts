@@ -108,7 +108,7 @@ export function sequenceLogProbs(model: Transformer, batch: SequenceBatch, optio
     const picked = tf.gather(tf.reshape(hidden, [B * T, D]), tf.tensor1d(positions, 'int32')); // [N, D]
     const chunk = options.headChunkSize ?? headChunkPositions(V);
     // Engine-held head matrices are frozen: only tfjs Variables are differentiated.
-    const headVariables = [model.weights.norm, model.weights.lmHead ?? model.weights.embed].filter((v): v is tf.Variable => v instanceof tf.Variable);
+    const headVariables = model.headVariables();
     const parts: tf.Tensor[] = [];
     for (let start = 0; start < N; start += chunk) {
       const n = Math.min(chunk, N - start);

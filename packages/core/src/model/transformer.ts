@@ -6,6 +6,7 @@ import type { ModelConfig } from './config.js';
 import { DecoderLayer, type ForwardHooks, type LayerContext, MATRIX_FIELDS } from './decoder-layer.js';
 import { type LinearWeight, linear, toVariable } from './linear-weight.js';
 import { rmsNorm } from './ops/rms-norm.js';
+import type { HeadInput } from './head-input.js';
 import type { KVCache } from './kv-cache.js';
 import { RopeTables } from './rope.js';
 import { recomputeInBackward } from '../runtime/recompute.js';
@@ -60,14 +61,33 @@ export class Transformer {
 
   /** Logits [B, T, V] (or [B, 1, V] with `lastTokenOnly`) for token ids [B, T]. */
   forward(inputIds: tf.Tensor2D | readonly (readonly number[])[], options: ForwardOptions = {}): tf.Tensor3D {
+    return tf.tidy(() => this.logits(this.hidden(inputIds, options), options.training));
+  }
+
+  /** The last layer's hidden states [B, T, D] (or [B, 1, D] with `lastTokenOnly`): `forward` before the final norm and head. */
+  hidden(inputIds: tf.Tensor2D | readonly (readonly number[])[], options: Omit<ForwardOptions, 'training'> = {}): tf.Tensor3D {
     return tf.tidy(() => {
       const ids = inputIds instanceof tf.Tensor ? inputIds : tokenIdTensor(inputIds, this.config.vocabSize);
       const [B, T] = ids.shape;
-      const ctx = this.context(B, T, options);
-      let h = this.runLayers(this.embed(ids), ctx);
-      if (options.lastTokenOnly && T > 1) h = tf.slice(h, [0, T - 1, 0], [B, 1, -1]);
-      return this.logits(h, options.training);
+      const h = this.runLayers(this.embed(ids), this.context(B, T, options));
+      return options.lastTokenOnly && T > 1 ? tf.slice(h, [0, T - 1, 0], [B, 1, -1]) : h;
     });
+  }
+
+  /** `forward` stopped before the final norm: hidden states and `logits` as the head (see {@link HeadInput}). */
+  headInput(inputIds: tf.Tensor2D | readonly (readonly number[])[], options: ForwardOptions = {}): HeadInput {
+    return {
+      features: this.hidden(inputIds, options),
+      head: (x) => this.logits(x, options.training),
+      vocabSize: this.config.vocabSize,
+      headVariables: this.headVariables(),
+    };
+  }
+
+  /** The tfjs Variables that `logits` reads: the final norm and the LM head (or the tied embedding) unless the engine holds it. */
+  headVariables(): tf.Variable[] {
+    const { norm, lmHead, embed } = this.weights;
+    return [norm, lmHead ?? embed].filter((v): v is tf.Variable => v instanceof tf.Variable);
   }
 
   /** Token embeddings [B, T, D]. */

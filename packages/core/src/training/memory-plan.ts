@@ -30,6 +30,14 @@ export interface MemoryPlanInput {
    * this heap: only the trainable weights (tfjs Variables) count here. The engine's memory is checked on load.
    */
   frozenInEngine?: boolean;
+  /** Bytes of other models held in this heap beside the one trained (a distillation teacher); default 0. */
+  extraWeights?: number;
+  /**
+   * The loss at the head: `logprobs` (preference training: ≈ 8·V floats per scored position, chunks recomputed
+   * only with checkpointing) or `kd` (distillation's KD loss: two heads, ≈ 16·V floats per position, chunks
+   * always recomputed). Default `logprobs`.
+   */
+  headLoss?: 'logprobs' | 'kd';
 }
 
 /** The estimate, in bytes, by part. */
@@ -57,7 +65,8 @@ export interface MemoryPlan {
  * per token and layer ≈ 28.6·D + 7.2·F + 5.4·H·T floats. With it, only each layer's input stays
  * (≈ 3.5·D per layer, the saved input and the gradient flowing back), plus the larger of one layer
  * recomputed with its backward (≈ 27·D + 15.6·F + 6·H·T) and one LM-head chunk. The LM head and
- * log-softmax cost ≈ 8·V floats per scored position: all of them without checkpointing, one chunk with it.
+ * log-softmax cost ≈ 8·V floats per scored position: all of them without checkpointing, one chunk with it
+ * (the KD loss: ≈ 16·V, always one chunk, measured with `packages/dpo/bench/kd-loss-memory.ts`).
  */
 export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const { config, rows, length, checkpointing } = input;
@@ -70,12 +79,14 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const weights = input.frozenInEngine
     ? input.trainableParameters * F32 + (input.trainsEmbedding ? tiedHeadCopy : 0)
     : countParameters(config) * weightBytes + tiedHeadCopy;
+  const extraWeights = input.extraWeights ?? 0;
   const optimizerState = 2 * input.trainableParameters * F32;
   const embedGrad = input.trainsEmbedding ? 2 * V * D * F32 : 0;
   const gradients = (checkpointing ? 1.5 : 2) * input.trainableParameters * F32 + embedGrad;
   const perLayerPlain = 28.6 * D + 7.2 * F + 5.4 * H * length;
-  const headPositions = checkpointing ? Math.min(scored, headChunkPositions(V)) : scored;
-  const head = 8 * V * headPositions;
+  const kd = input.headLoss === 'kd';
+  const headPositions = checkpointing || kd ? Math.min(scored, headChunkPositions(V)) : scored;
+  const head = (kd ? 16 : 8) * V * headPositions;
   // Checkpointed, the head's backward (first) and each layer's recompute (after it) do not overlap.
   const activationFloats = checkpointing
     ? tokens * 3.5 * L * D + Math.max(tokens * (27 * D + 15.6 * F + 6 * H * length), head)
@@ -85,8 +96,8 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   // of the variable it is updating (the largest: the embedding, or an MLP matrix); the step peaks at the larger phase.
   const largest = input.trainsEmbedding ? V * D : Math.min(input.trainableParameters, 2 * D * F);
   const optimizerPhase = 3 * input.trainableParameters * F32 + 6 * largest * F32;
-  const total = weights + optimizerState + Math.max(activations + gradients, optimizerPhase);
-  return { weights, optimizerState, gradients, activations, total, checkpointing, rows, length };
+  const total = weights + extraWeights + optimizerState + Math.max(activations + gradients, optimizerPhase);
+  return { weights: weights + extraWeights, optimizerState, gradients, activations, total, checkpointing, rows, length };
 }
 
 /** How much tensor memory training may use here: the wasm heap's 4 GiB less headroom, or 80 % of RAM. */

@@ -1,4 +1,4 @@
-import { AligndialError, tf } from '@aligndial/core';
+import { AligndialError, type HeadInput, headChunkPositions, recomputeInBackward, tf } from '@aligndial/core';
 
 /** KL(p ‖ q) over the last axis from logits: Σ_v p_v (log p_v − log q_v). [..., V] → [...]. */
 export function klDivergenceFromLogits(pLogits: tf.Tensor, qLogits: tf.Tensor): tf.Tensor {
@@ -40,5 +40,87 @@ export function kdLossFromTeacher(studentLogits: tf.Tensor3D, teacherLogits: tf.
     const perRow = tf.sum(tf.mul(kl, mask), 1);
     const rows = options.reduction === 'mean' ? tf.div(perRow, tf.maximum(tf.sum(mask, 1), 1)) : perRow;
     return tf.mean(rows) as tf.Scalar;
+  });
+}
+
+/**
+ * `fn(x)` as a constant of the gradient tape: its ops are not recorded, so no weight that `fn` reads is
+ * differentiated even when the student trains it too (a teacher sharing the student's LM head).
+ */
+function asConstant(fn: (x: tf.Tensor3D) => tf.Tensor3D, x: tf.Tensor3D): tf.Tensor3D {
+  const constant = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor3D;
+    return { value: fn(input), gradFunc: () => tf.zerosLike(input) };
+  });
+  return constant(x) as tf.Tensor3D;
+}
+
+/** Options of {@link kdLossFromHeads}. */
+export interface KdLossFromHeadsOptions extends KdLossOptions {
+  /** Positions per head chunk; default core's `headChunkPositions` of the vocabulary (16 MiB of float32 logits). */
+  chunkSize?: number;
+  /**
+   * Recompute each chunk's heads and KL in the backward pass instead of keeping their [chunk, V] tensors on the
+   * tape (default true): the same loss and gradients, one chunk of memory instead of all of them, and measured
+   * faster (`packages/dpo/bench/kd-loss-memory.ts`: 0.74× the time at SmolLM2's vocabulary; the tape's ~16·V
+   * floats per position cost more than the recomputed matmuls). `false` keeps them.
+   */
+  recompute?: boolean;
+}
+
+/**
+ * {@link kdLossFromTeacher} without logits [B, T, V]: the student's and the teacher's heads run only at the
+ * positions the mask counts, in chunks of positions, so no [tokens × vocab] tensor exists whole, not even on
+ * the gradient tape (each chunk is recomputed in the backward pass). The student's features are differentiable (and its trainable
+ * `headVariables`); the teacher's are constants. Equal to `kdLossFromTeacher(student.head(…), teacher.head(…))`
+ * up to float summation order.
+ */
+export function kdLossFromHeads(student: HeadInput, teacher: HeadInput, options: KdLossFromHeadsOptions = {}): tf.Scalar {
+  const [B, T, Fs] = student.features.shape;
+  const [tb, tt, Ft] = teacher.features.shape;
+  if (tb !== B || tt !== T) {
+    throw new AligndialError(`kdLoss: student features have shape [${student.features.shape}] but teacher features [${teacher.features.shape}] (batch and length must match)`);
+  }
+  if (student.vocabSize !== teacher.vocabSize) throw new AligndialError(`kdLoss: the student's vocabulary has ${student.vocabSize} tokens, the teacher's ${teacher.vocabSize}`);
+  const mask = options.mask === undefined ? undefined : options.mask instanceof tf.Tensor ? (options.mask.arraySync() as number[][]) : options.mask;
+  if (mask && (mask.length !== B || mask.some((row) => row.length !== T))) throw new AligndialError(`kdLoss: the mask must be [${B}, ${T}]`);
+  // Each counted position n carries its share of the loss: 1 (sum) or 1 / count of its row (mean), over B rows.
+  const positions: number[] = [];
+  const weights: number[] = [];
+  for (let b = 0; b < B; b++) {
+    const row = mask?.[b];
+    let count = 0;
+    for (let t = 0; t < T; t++) count += row ? row[t] : 1;
+    const share = (options.reduction === 'mean' ? 1 / Math.max(count, 1) : 1) / B;
+    for (let t = 0; t < T; t++) {
+      const m = row ? row[t] : 1;
+      if (!m) continue;
+      positions.push(b * T + t);
+      weights.push(m * share);
+    }
+  }
+  const N = positions.length;
+  if (N === 0) return tf.scalar(0);
+  return tf.tidy(() => {
+    const index = tf.tensor1d(positions, 'int32');
+    const s = tf.gather(tf.reshape(student.features, [B * T, Fs]), index); // [N, Fs]
+    const q = tf.gather(tf.reshape(teacher.features, [B * T, Ft]), index); // [N, Ft]
+    const chunk = options.chunkSize ?? headChunkPositions(student.vocabSize);
+    if (!Number.isInteger(chunk) || chunk < 1) throw new AligndialError(`kdLoss: chunkSize must be a whole number ≥ 1, got ${String(chunk)}`);
+    const parts: tf.Tensor[] = [];
+    for (let start = 0; start < N; start += chunk) {
+      const n = Math.min(chunk, N - start);
+      const w = weights.slice(start, start + n);
+      // Reads only its arguments and the heads' long-lived weights, as recomputeInBackward requires.
+      const run = (sChunk: tf.Tensor, qChunk: tf.Tensor) => {
+        const studentLogits = student.head(tf.reshape(sChunk, [1, n, Fs]) as tf.Tensor3D);
+        const teacherLogits = asConstant(teacher.head, tf.reshape(qChunk, [1, n, Ft]) as tf.Tensor3D);
+        return tf.sum(tf.mul(tf.reshape(klDivergenceFromLogits(studentLogits, teacherLogits), [n]), tf.tensor1d(w)));
+      };
+      const sChunk = n === N ? s : tf.slice(s, [start, 0], [n, Fs]);
+      const qChunk = n === N ? q : tf.slice(q, [start, 0], [n, Ft]);
+      parts.push(options.recompute !== false ? recomputeInBackward(run, [sChunk, qChunk], student.headVariables) : run(sChunk, qChunk));
+    }
+    return (parts.length === 1 ? parts[0] : tf.addN(parts)) as tf.Scalar;
   });
 }
