@@ -9,3 +9,4 @@ export {
   SYNTHETIC_CHAT_TEMPLATE,
   type SyntheticTokenizer,
 } from './tokenizer/synthetic-tokenizer.js';
+export { deterministicValues } from './testing/deterministic-values.js';

@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type HeadInput, initBackend, startTensorMemoryMeter, tf } from '@aligndial/core';
+import { deterministicValues } from '@aligndial/core/testing';
 import { kdLossFromHeads, kdLossFromTeacher } from '@aligndial/dpo';
 
 const { values } = parseArgs({
@@ -35,21 +36,10 @@ const [B, T, C] = [Number(values.rows), Number(values.length), Number(values.com
 const [D, V] = [config.hidden_size, config.vocab_size];
 await initBackend('wasm');
 
-/** Deterministic values in (−scale, scale). */
-function values32(n: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = ((x / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
-const X = tf.variable(tf.tensor3d(values32(B * T * D, 1, 1), [B, T, D]), true, 'student.features');
-const studentHead = tf.tensor2d(values32(D * V, 2, 0.05), [D, V]);
-const teacherFeatures = tf.tensor3d(values32(B * T * D, 3, 1), [B, T, D]);
-const teacherHead = tf.tensor2d(values32(D * V, 4, 0.05), [D, V]);
+const X = tf.variable(tf.tensor3d(deterministicValues(B * T * D, 1, 1), [B, T, D]), true, 'student.features');
+const studentHead = tf.tensor2d(deterministicValues(D * V, 2, 0.05), [D, V]);
+const teacherFeatures = tf.tensor3d(deterministicValues(B * T * D, 3, 1), [B, T, D]);
+const teacherHead = tf.tensor2d(deterministicValues(D * V, 4, 0.05), [D, V]);
 const head = (w: tf.Tensor2D) => (x: tf.Tensor3D) => tf.reshape(tf.matMul(tf.reshape(x, [-1, D]), w), [x.shape[0], x.shape[1], V]) as tf.Tensor3D;
 const mask = Array.from({ length: B }, () => Array.from({ length: T }, (_, t) => (t >= T - C - 1 && t < T - 1 ? 1 : 0)));
 const student: HeadInput = { features: X, head: head(studentHead), vocabSize: V, headVariables: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { attendRows } from './attend.js';
-import { values } from './test-values.test-util.js';
+import { deterministicValues as values } from '../testing/deterministic-values.js';
 
 /** softmax(q·Kᵀ + bias)·V in float64, one query row at a time. */
 function reference(q: Float32Array, keys: Float32Array, vals: Float32Array, Tk: number, hd: number, G: number, bias?: Float32Array): Float64Array {

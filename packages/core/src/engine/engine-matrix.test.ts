@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { configureEngineThreads, shutdownEngineThreads } from './engine.js';
 import { EngineMatrix, type WeightStorage } from './engine-matrix.js';
 import { GEMM_MIN_ROWS } from './kernel-exports.js';
-import { values } from './test-values.test-util.js';
+import { deterministicValues as values } from '../testing/deterministic-values.js';
 
 afterAll(() => shutdownEngineThreads());
 

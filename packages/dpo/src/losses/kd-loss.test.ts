@@ -1,4 +1,5 @@
 import { type HeadInput, initBackend, tf } from '@aligndial/core';
+import { deterministicValues } from '@aligndial/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kdLossFromHeads, kdLossFromTeacher, klDivergenceFromLogits, predictionMask } from './kd-loss.js';
 
@@ -49,25 +50,14 @@ describe('KD loss (CLM Eq. 8)', () => {
   });
 });
 
-/** Deterministic values in (−scale, scale) (a fixed LCG), so the test needs no RNG state. */
-function values(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = ((x / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
 describe('kdLossFromHeads: Eq. 8 with the heads run in chunks of counted positions', () => {
   const [B, T, F, V] = [3, 7, 5, 11];
   // The student: features X [B, T, F] and a head W [F, V] (both trained); the teacher: its own features and head, two of them mixed.
-  const X = tf.variable(tf.tensor3d(values(B * T * F, 1), [B, T, F]), true, 'kd.X');
-  const W = tf.variable(tf.tensor2d(values(F * V, 2, 2), [F, V]), true, 'kd.W');
-  const teacherFeatures = tf.tensor3d(values(B * T * 2 * F, 3), [B, T, 2 * F]);
-  const teacherA = tf.tensor2d(values(F * V, 4, 2), [F, V]);
-  const teacherB = tf.tensor2d(values(F * V, 5, 2), [F, V]);
+  const X = tf.variable(tf.tensor3d(deterministicValues(B * T * F, 1), [B, T, F]), true, 'kd.X');
+  const W = tf.variable(tf.tensor2d(deterministicValues(F * V, 2, 2), [F, V]), true, 'kd.W');
+  const teacherFeatures = tf.tensor3d(deterministicValues(B * T * 2 * F, 3), [B, T, 2 * F]);
+  const teacherA = tf.tensor2d(deterministicValues(F * V, 4, 2), [F, V]);
+  const teacherB = tf.tensor2d(deterministicValues(F * V, 5, 2), [F, V]);
   const linearHead = (w: tf.Tensor2D) => (x: tf.Tensor3D) => tf.reshape(tf.matMul(tf.reshape(x, [-1, F]), w), [x.shape[0], x.shape[1], V]) as tf.Tensor3D;
   const student = (): HeadInput => ({ features: X, head: linearHead(W), vocabSize: V, headVariables: [W] });
   const teacherHead = (x: tf.Tensor3D) =>
