@@ -71,9 +71,9 @@ export interface KdLossFromHeadsOptions extends KdLossOptions {
 /**
  * {@link kdLossFromTeacher} without logits [B, T, V]: the student's and the teacher's heads run only at the
  * positions the mask counts, in chunks of positions, so no [tokens × vocab] tensor exists whole, not even on
- * the gradient tape (each chunk is recomputed in the backward pass). The student's features are differentiable (and its trainable
- * `headVariables`); the teacher's are constants. Equal to `kdLossFromTeacher(student.head(…), teacher.head(…))`
- * up to float summation order.
+ * the gradient tape (each chunk is recomputed in the backward pass). The student's features (and its trainable
+ * `headVariables`) are differentiated; the teacher is a constant. Equal to
+ * `kdLossFromTeacher(student.head(…), teacher.head(…))` up to float summation order.
  */
 export function kdLossFromHeads(student: HeadInput, teacher: HeadInput, options: KdLossFromHeadsOptions = {}): tf.Scalar {
   const [B, T, Fs] = student.features.shape;
