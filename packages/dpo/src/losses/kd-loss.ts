@@ -61,8 +61,8 @@ export interface KdLossFromHeadsOptions extends KdLossOptions {
   chunkSize?: number;
   /**
    * Recompute each chunk's heads and KL in the backward pass instead of keeping their [chunk, V] tensors on the
-   * tape (default true): the same loss and gradients, one chunk of memory instead of all of them, and no slower
-   * as measured (`packages/dpo/bench/kd-loss-memory.ts` at SmolLM2's vocabulary: 0.68× the time at 4 × 512
+   * tape (default true): the same loss and gradients, one chunk of memory instead of all of them, at about the
+   * same speed (`packages/dpo/bench/kd-loss-memory.ts` at SmolLM2's vocabulary: 0.68× the time at 4 × 512
    * tokens, 1.08× at 2 × 256; the tape's ~16·V floats per position cost about what the recomputed matmuls do).
    * `false` keeps them.
    */
