@@ -48,6 +48,7 @@ import { loadPretrained } from '../load-pretrained.js';
 import { intOption, numberOption } from '../option-parsers.js';
 import { createProgress } from '../progress.js';
 import { frozenInEngine } from './preference-training.js';
+import { GRADIENT_CHECKPOINTING_FLAG, trainingFlagOption } from './training-flags.js';
 
 /** Options of `aligndial clm distill`. */
 export interface ClmDistillOptions {
@@ -141,11 +142,7 @@ export function registerClmDistillCommand(clm: Command): void {
     .addOption(new Option('--chat-template <mode>', 'auto: messages via the chat template, strings concatenated').choices(['auto', 'always', 'never']).default('auto'))
     .option('--no-append-eos', 'leave completions without EOS (default: append EOS to completions that have none)')
     .option('--eval-ratio <r>', 'hold out this fraction of the data to measure the final KL on', numberOption(0, 0.9), 0)
-    .addOption(
-      new Option('--gradient-checkpointing <mode>', 'recompute each layer in the backward pass instead of keeping its activations (slower, far less memory; the KD loss\'s vocabulary chunks are always recomputed); auto: on when the memory plan needs it')
-        .choices(['auto', 'on', 'off'])
-        .default('auto'),
-    )
+    .addOption(trainingFlagOption(GRADIENT_CHECKPOINTING_FLAG))
     .addOption(new Option('--backend <name>', FLAG_VOCABULARY['--backend']).choices(['auto', ...BACKEND_NAMES]))
     .option('--json', FLAG_VOCABULARY['--json'])
     .addHelpText(

@@ -28,6 +28,14 @@ function numberList(value: string): number[] {
   return xs;
 }
 
+/** `--gradient-checkpointing auto|on|off`: every trainer's (dpo/clm train, clm distill) one spelling and help. */
+export const GRADIENT_CHECKPOINTING_FLAG: TrainingFlag = {
+  flags: '--gradient-checkpointing <mode>',
+  description: 'recompute each layer in the backward pass instead of keeping its activations (about 1/3 slower, far less memory); auto: on when the memory plan needs it',
+  choices: ['auto', 'on', 'off'],
+  default: 'auto',
+};
+
 /**
  * The one table of training flags that `dpo train` and `clm train` share (loss, β, schedule, AdamW,
  * batching, data limits, checkpoints, eval, resume). `trainerConfigFromFlags` maps the parsed values to
@@ -61,24 +69,22 @@ export const PREFERENCE_TRAINING_FLAGS: readonly TrainingFlag[] = [
   { flags: '--no-append-eos', description: 'leave completions without EOS (default: append EOS to completions that have none; off for truncated or continuation data)' },
   { flags: '--skip-invalid', description: 'drop invalid rows (reported) instead of stopping at the first one' },
   { flags: '--resume', description: 'continue from the newest checkpoint in --out' },
-  {
-    flags: '--gradient-checkpointing <mode>',
-    description: 'recompute each layer in the backward pass instead of keeping its activations (about 1/3 slower, far less memory); auto: on when the memory plan needs it',
-    choices: ['auto', 'on', 'off'],
-    default: 'auto',
-  },
+  GRADIENT_CHECKPOINTING_FLAG,
 ];
 
 /** Adds every flag of {@link PREFERENCE_TRAINING_FLAGS} to `command` (help, parser, default from the table). */
 export function addPreferenceTrainingFlags(command: Command): Command {
-  for (const flag of PREFERENCE_TRAINING_FLAGS) {
-    const option = new Option(flag.flags, flag.description);
-    if (flag.choices) option.choices(flag.choices);
-    if (flag.parse) option.argParser(flag.parse);
-    if (flag.default !== undefined) option.default(flag.default);
-    command.addOption(option);
-  }
+  for (const flag of PREFERENCE_TRAINING_FLAGS) command.addOption(trainingFlagOption(flag));
   addBackendFlag(command);
   addEngineFlags(command);
   return addJsonFlag(command);
+}
+
+/** A {@link TrainingFlag} as a commander option (help, parser, default, choices). */
+export function trainingFlagOption(flag: TrainingFlag): Option {
+  const option = new Option(flag.flags, flag.description);
+  if (flag.choices) option.choices(flag.choices);
+  if (flag.parse) option.argParser(flag.parse);
+  if (flag.default !== undefined) option.default(flag.default);
+  return option;
 }
