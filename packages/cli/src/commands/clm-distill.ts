@@ -77,7 +77,7 @@ export interface ClmDistillOptions {
   /** End completions with EOS (`--no-append-eos` turns it off). */
   appendEos?: boolean;
   evalRatio: number;
-  /** Recompute layers (and the KD loss's head chunks) in the backward pass; `auto`: when the memory plan needs it. */
+  /** Recompute each layer in the backward pass; `auto`: when the memory plan needs it (the KD loss's head chunks always are). */
   gradientCheckpointing: GradientCheckpointingMode;
   backend?: BackendName | 'auto';
 }
