@@ -1,4 +1,4 @@
-import { buildSequenceBatch, countParameters, initBackend, planTrainingMemory, startTensorMemoryMeter } from '@aligndial/core';
+import { buildSequenceBatch, countParameters, initBackend, modelHeapBytes, planTrainingMemory, startTensorMemoryMeter } from '@aligndial/core';
 import { configForShape, createRandomModel } from '@aligndial/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DistillSequence, distill } from './distill.js';
@@ -38,7 +38,7 @@ describe('the memory plan of a distillation step (KD loss at the head, a teacher
         scoredPositions: 4 * COMPLETION,
         trainableParameters: countParameters(CONFIG),
         trainsEmbedding: true,
-        extraWeights: countParameters(CONFIG) * 4 + (CONFIG.tieWordEmbeddings ? CONFIG.vocabSize * CONFIG.hiddenSize * 4 : 0),
+        extraWeights: modelHeapBytes(CONFIG),
         headLoss: 'kd',
         checkpointing: gradientCheckpointing,
       });

@@ -153,6 +153,7 @@ export { DEFAULT_TRAINING_CONFIG, validateTrainingConfig, type TrainingConfig } 
 export { GradientAccumulator } from './training/gradient-accumulator.js';
 export {
   planTrainingMemory,
+  modelHeapBytes,
   resolveMemoryPlan,
   trainingMemoryBudget,
   memoryPlanLine,

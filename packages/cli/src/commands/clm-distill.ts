@@ -34,6 +34,7 @@ import {
   Tokenizer,
   countParameters,
   initBackend,
+  modelHeapBytes,
   loadModel,
   loadModelConfig,
   resolveMemoryPlan,
@@ -204,15 +205,15 @@ function planDistillation(
   options: ClmDistillOptions,
   kind: { teacher: 'clm' | 'dera'; into: 'adapter' | 'model' },
   config: ModelConfig,
+  /** Layers the CLM adapter adds (0 for DeRa). */
+  added: number,
   train: readonly DistillSequence[],
   backend: string,
   stderr: NodeJS.WritableStream,
 ): ResolvedMemoryPlan {
-  const added = kind.teacher === 'clm' ? readAdapterManifest(options.adapter!).numAddedLayers : 0;
   const trained = { ...config, numLayers: config.numLayers + added };
   // loadPretrained keeps the base's frozen matrices in the engine where it can (`--weights auto`); loadModel holds tfjs Variables.
-  const heapBytes = (c: ModelConfig) => countParameters(c) * 4 + (c.tieWordEmbeddings ? c.vocabSize * c.hiddenSize * 4 : 0);
-  const baseInHeap = frozenInEngine(options.model, 'auto', config) ? 0 : heapBytes(config);
+  const baseInHeap = frozenInEngine(options.model, 'auto', config) ? 0 : modelHeapBytes(config);
   const rows = Math.min(options.batchSize, train.length);
   let length = 2;
   let completion = 0;
@@ -229,7 +230,7 @@ function planDistillation(
       trainableParameters: kind.into === 'adapter' ? addedLayerParameters(config, added) : countParameters(trained),
       trainsEmbedding: kind.into === 'model',
       frozenInEngine: kind.into === 'adapter' && baseInHeap === 0,
-      extraWeights: kind.into === 'adapter' ? 0 : kind.teacher === 'clm' ? baseInHeap : baseInHeap + heapBytes(loadModelConfig(options.alignedModel!)),
+      extraWeights: kind.into === 'adapter' ? 0 : kind.teacher === 'clm' ? baseInHeap : baseInHeap + modelHeapBytes(loadModelConfig(options.alignedModel!)),
       headLoss: 'kd',
     },
     options.gradientCheckpointing,
@@ -245,13 +246,14 @@ export async function runClmDistill(options: ClmDistillOptions, stderr: NodeJS.W
   const started = performance.now();
   const kind = checkFlags(options);
   const { teacher: teacherKind, into } = kind;
-  if (options.adapter) readAdapterManifest(options.adapter); // fail on a bad adapter before reading weights
+  // Read first: a bad adapter fails before any weight is read, and the plan needs its layer count.
+  const added = options.adapter ? readAdapterManifest(options.adapter).numAddedLayers : 0;
   // The memory plan comes before the weights: the config, the tokenizer and the data are enough.
   const backend = await initBackend(options.backend);
   const config = loadModelConfig(options.model);
   const maxLength = options.maxLength ?? Math.min(1024, config.maxPositionEmbeddings);
   const { train, held } = await readSequences(options, Tokenizer.fromDir(options.model), maxLength);
-  const memory = planDistillation(options, kind, config, train, backend.name, stderr);
+  const memory = planDistillation(options, kind, config, added, train, backend.name, stderr);
   const { model: base, tokenizer } = await loadPretrained(options.model, options.backend);
   const owned: Array<{ dispose(): void }> = [base];
   try {

@@ -74,11 +74,10 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const tokens = rows * length;
   const scored = input.scoredPositions ?? rows * Math.max(0, length - 1);
   const weightBytes = input.weightBytes ?? F32;
-  // A tied head is kept transposed ([D, V]) beside the embedding for inference-mode matmuls (the reference pass).
-  const tiedHeadCopy = config.tieWordEmbeddings ? V * D * F32 : 0;
+  const tiedHeadCopy = tiedHeadCopyBytes(config);
   const weights = input.frozenInEngine
     ? input.trainableParameters * F32 + (input.trainsEmbedding ? tiedHeadCopy : 0)
-    : countParameters(config) * weightBytes + tiedHeadCopy;
+    : modelHeapBytes(config, weightBytes);
   const extraWeights = input.extraWeights ?? 0;
   const optimizerState = 2 * input.trainableParameters * F32;
   const embedGrad = input.trainsEmbedding ? 2 * V * D * F32 : 0;
@@ -98,6 +97,16 @@ export function planTrainingMemory(input: MemoryPlanInput): MemoryPlan {
   const optimizerPhase = 3 * input.trainableParameters * F32 + 6 * largest * F32;
   const total = weights + extraWeights + optimizerState + Math.max(activations + gradients, optimizerPhase);
   return { weights: weights + extraWeights, optimizerState, gradients, activations, total, checkpointing, rows, length };
+}
+
+/** A tied head is kept transposed ([D, V]) beside the embedding for inference-mode matmuls (the reference pass). */
+function tiedHeadCopyBytes(config: ModelConfig): number {
+  return config.tieWordEmbeddings ? config.vocabSize * config.hiddenSize * F32 : 0;
+}
+
+/** Bytes a model's weights hold in the tfjs heap as Variables (with a tied head's transposed copy). */
+export function modelHeapBytes(config: ModelConfig, weightBytes = F32): number {
+  return countParameters(config) * weightBytes + tiedHeadCopyBytes(config);
 }
 
 /** How much tensor memory training may use here: the wasm heap's 4 GiB less headroom, or 80 % of RAM. */
